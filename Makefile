@@ -1,0 +1,34 @@
+# Cairn's one Makefile. Every target runs with the project's Node.js (tools/with-node.sh).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+RUN := tools/with-node.sh
+NODE_TEST := $(RUN) node --disable-warning=ExperimentalWarning --test --test-reporter=spec
+
+.PHONY: setup typecheck lint test-unit test-integration test demo bench clean-cache
+
+setup:
+	tools/setup.sh
+
+typecheck:
+	$(RUN) npx tsc --noEmit -p .
+
+lint:
+	$(RUN) npx eslint .
+	$(RUN) npx prettier --check .
+
+test-unit:
+	$(NODE_TEST) 'test/unit/**/*.test.ts'
+
+# One dev cluster is shared by every integration test file (test/harness/global.ts).
+test-integration:
+	$(NODE_TEST) --test-global-setup=test/harness/global.ts --test-timeout=600000 'test/integration/**/*.test.ts'
+
+# What CI runs (.ci/run): setup from nothing, then every check and the whole suite.
+test: setup
+	$(MAKE) --no-print-directory typecheck lint test-unit test-integration
+
+demo: setup
+	$(RUN) node --disable-warning=ExperimentalWarning tools/demo.ts
+
+bench: setup
+	@echo "no benchmarks yet"

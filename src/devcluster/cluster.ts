@@ -1,0 +1,242 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { binaryPaths, requireBinary } from './toolchain.ts';
+import { isAlive, startProcess, tailFile, type ManagedProcess } from './processes.ts';
+import { reusePort } from './ports.ts';
+import { probe, waitFor } from './probe.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+
+/** What a started dev cluster exposes to its users; persisted in DIR/cluster.json. */
+export interface ClusterInfo {
+  dir: string;
+  server: string;
+  kubeconfig: string;
+  caPem: string;
+  adminToken: string;
+  apiserverPort: number;
+  etcdClientPort: number;
+  etcdPeerPort: number;
+  /** The PID of the process that runs the cluster (for `cairn down`). */
+  pid: number;
+}
+
+export interface Identity {
+  token: string;
+  user: string;
+  uid: string;
+  groups: string[];
+}
+
+export interface ClusterOptions {
+  dir: string;
+  /** Extra token identities besides the admin (system:masters) one. */
+  identities?: Identity[];
+  log?: (msg: string) => void;
+}
+
+const CONTROLLERS = [
+  'namespace-controller',
+  'garbage-collector-controller',
+  'job-controller',
+  'cronjob-controller',
+  'ttl-after-finished-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+  'pod-garbage-collector-controller',
+];
+
+/**
+ * A local control plane: etcd, kube-apiserver and kube-controller-manager on 127.0.0.1. Its state
+ * lives in `dir`, so starting again on the same directory brings back the same objects.
+ */
+export class DevCluster {
+  readonly dir: string;
+  #opts: ClusterOptions;
+  #procs: ManagedProcess[] = [];
+  #info: ClusterInfo | undefined;
+  #stopping = false;
+
+  constructor(opts: ClusterOptions) {
+    this.dir = resolve(opts.dir);
+    this.#opts = opts;
+  }
+
+  get info(): ClusterInfo {
+    if (!this.#info) throw new Error('the dev cluster is not started');
+    return this.#info;
+  }
+
+  get processes(): readonly ManagedProcess[] {
+    return this.#procs;
+  }
+
+  /** Starts every component and resolves when the API server and controllers answer. */
+  async start(): Promise<ClusterInfo> {
+    const bins = binaryPaths();
+    const etcdBin = requireBinary(bins.etcd, 'etcd');
+    const apiserverBin = requireBinary(bins.kubeApiserver, 'kube-apiserver');
+    const kcmBin = requireBinary(bins.kubeControllerManager, 'kube-controller-manager');
+    const log = this.#opts.log ?? (() => {});
+    const dir = this.dir;
+    const pki = join(dir, 'pki');
+    const logs = join(dir, 'logs');
+    for (const d of [dir, pki, logs, join(dir, 'etcd')]) mkdirSync(d, { recursive: true, mode: 0o700 });
+
+    const other = runningPid(dir);
+    if (other && other !== process.pid && isAlive(other)) {
+      throw new Error(`a dev cluster already runs on ${dir} (pid ${other}); use it, or stop it with 'cairn down --dir ${dir}'`);
+    }
+    const previous = readState(dir);
+    const etcdClientPort = await reusePort(previous?.etcdClientPort);
+    const etcdPeerPort = await reusePort(previous?.etcdPeerPort);
+    const apiserverPort = await reusePort(previous?.apiserverPort);
+    const adminToken = previous?.adminToken ?? randomBytes(24).toString('hex');
+    ensureServiceAccountKeys(pki);
+    const identities: Identity[] = [
+      { token: adminToken, user: 'admin', uid: 'admin', groups: ['system:masters'] },
+      ...(this.#opts.identities ?? []),
+    ];
+    writeFileSync(
+      join(pki, 'tokens.csv'),
+      identities.map((i) => `${i.token},${i.user},${i.uid},"${i.groups.join(',')}"`).join('\n') + '\n',
+      { mode: 0o600 },
+    );
+
+    const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
+    log(`starting etcd on ${etcdUrl}`);
+    const etcd = this.#start('etcd', etcdBin, [
+      `--name=cairn`,
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=cairn=http://127.0.0.1:${etcdPeerPort}`,
+      `--listen-metrics-urls=`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]);
+    await waitFor(
+      async () => {
+        const r = await probe(`${etcdUrl}/health`);
+        return r.status === 200 && r.body.includes('"health":"true"') ? true : undefined;
+      },
+      { what: 'etcd', timeoutMs: 30_000, abortIf: () => this.#exitedReason(etcd) },
+    );
+
+    const server = `https://127.0.0.1:${apiserverPort}`;
+    log(`starting kube-apiserver on ${server}`);
+    const apiserver = this.#start('kube-apiserver', apiserverBin, [
+      `--etcd-servers=${etcdUrl}`,
+      `--cert-dir=${pki}`,
+      `--secure-port=${apiserverPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      '--authorization-mode=RBAC',
+      `--token-auth-file=${join(pki, 'tokens.csv')}`,
+      `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+      `--service-account-key-file=${join(pki, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+      '--profiling=false',
+      '--v=1',
+    ]);
+    const certFile = join(pki, 'apiserver.crt');
+    const caPem = await waitFor(
+      async () => {
+        if (!existsSync(certFile)) return undefined;
+        const ca = readFileSync(certFile, 'utf8');
+        const r = await probe(`${server}/readyz`, { ca, token: adminToken });
+        return r.status === 200 ? ca : undefined;
+      },
+      { what: 'kube-apiserver', timeoutMs: 90_000, abortIf: () => this.#exitedReason(apiserver) },
+    );
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user: 'admin', token: adminToken }), { mode: 0o600 });
+
+    log('starting kube-controller-manager');
+    const kcm = this.#start('kube-controller-manager', kcmBin, [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--secure-port=0',
+      `--controllers=${CONTROLLERS.join(',')}`,
+      `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+      `--root-ca-file=${certFile}`,
+      '--v=1',
+    ]);
+    // The serviceaccount and root-ca publisher controllers fill every namespace; seeing both in
+    // `default` proves the controller manager runs and reaches the API server.
+    await waitFor(
+      async () => {
+        const sa = await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { ca: caPem, token: adminToken });
+        const cm = await probe(`${server}/api/v1/namespaces/default/configmaps/kube-root-ca.crt`, { ca: caPem, token: adminToken });
+        return sa.status === 200 && cm.status === 200 ? true : undefined;
+      },
+      { what: 'kube-controller-manager', timeoutMs: 60_000, abortIf: () => this.#exitedReason(kcm) },
+    );
+
+    this.#info = { dir, server, kubeconfig, caPem, adminToken, apiserverPort, etcdClientPort, etcdPeerPort, pid: process.pid };
+    writeFileSync(join(dir, STATE), JSON.stringify(this.#info, null, 2), { mode: 0o600 });
+    writeFileSync(join(dir, RUNNING), String(process.pid), { mode: 0o600 });
+    return this.#info;
+  }
+
+  /** Stops the components in reverse order of start; safe to call more than once. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const p of [...this.#procs].reverse()) await p.stop();
+    this.#procs = [];
+    rmSync(join(this.dir, RUNNING), { force: true });
+  }
+
+  /** The tail of every component's log, for a failure report. */
+  logs(lines = 30): string {
+    return this.#procs.map((p) => `--- ${p.name} (${p.logFile})\n${tailFile(p.logFile, lines)}`).join('\n');
+  }
+
+  #start(name: string, command: string, args: string[]): ManagedProcess {
+    const p = startProcess({ name, command, args, logFile: join(this.dir, 'logs', `${name}.log`) });
+    this.#procs.push(p);
+    void p.exited.then((exit) => {
+      if (!this.#stopping) {
+        (this.#opts.log ?? (() => {}))(`${name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); log: ${p.logFile}`);
+      }
+    });
+    return p;
+  }
+
+  #exitedReason(p: ManagedProcess): string | undefined {
+    return p.hasExited() ? `exited during start-up; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}` : undefined;
+  }
+}
+
+const STATE = 'cluster.json';
+const RUNNING = 'running.pid';
+
+/** What the last start in `dir` left behind (its ports and token are reused), if anything. */
+export function readState(dir: string): ClusterInfo | undefined {
+  const f = join(dir, STATE);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ClusterInfo) : undefined;
+}
+
+/** The PID of the process running a cluster on `dir`, when one wrote its marker. */
+export function runningPid(dir: string): number | undefined {
+  const f = join(dir, RUNNING);
+  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) || undefined : undefined;
+}
+
+function ensureServiceAccountKeys(pki: string): void {
+  const key = join(pki, 'sa.key');
+  const pub = join(pki, 'sa.pub');
+  if (existsSync(key) && existsSync(pub)) return;
+  const pair = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  writeFileSync(key, pair.privateKey, { mode: 0o600 });
+  writeFileSync(pub, pair.publicKey, { mode: 0o600 });
+}
