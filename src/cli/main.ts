@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDebugCommands } from './debug.ts';
 import { registerDevClusterCommands } from './devcluster.ts';
 import { cairnVersion } from './version.ts';
 
@@ -15,6 +16,7 @@ program
   });
 
 registerDevClusterCommands(program);
+registerDebugCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`cairn: ${err instanceof Error ? err.message : String(err)}\n`);
