@@ -35,7 +35,8 @@ export function registerDebugCommands(program: Command): void {
     .argument('<value>')
     .description('succeed when environment variable <name> equals <value>')
     .action((name: string, value: string) => {
-      if (process.env[name] !== value) fail(`env ${name}: ${process.env[name] === undefined ? 'not set' : 'differs'}`);
+      if (process.env[name] !== value)
+        fail(`env ${name}: ${process.env[name] === undefined ? 'not set' : 'differs'}`);
       process.stdout.write(`env ${name}: as expected\n`);
     });
 
@@ -70,7 +71,9 @@ export function registerDebugCommands(program: Command): void {
       const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
       try {
         const list = await kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
-        process.stdout.write(`listed ${list.items.length} secrets in ${namespace} as ${kc.getCurrentUser()?.name}\n`);
+        process.stdout.write(
+          `listed ${list.items.length} secrets in ${namespace} as ${kc.getCurrentUser()?.name}\n`,
+        );
       } catch (err) {
         fail(`list secrets in ${namespace}: HTTP ${statusCode(err) ?? '?'}: ${apiMessage(err)}`);
       }

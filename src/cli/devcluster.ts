@@ -13,9 +13,15 @@ const say = (msg: string): void => void process.stdout.write(`${msg}\n`);
 export function registerDevClusterCommands(program: Command): void {
   program
     .command('up')
-    .description('run a local dev cluster (etcd, kube-apiserver, kube-controller-manager) with the local pod runner, until interrupted')
+    .description(
+      'run a local dev cluster (etcd, kube-apiserver, kube-controller-manager) with the local pod runner, until interrupted',
+    )
     .option('--dir <dir>', 'state directory; starting again on it brings back the same objects', '.cairn')
-    .option('--image <repository>', "image repository the pod runner runs as cairn's CLI", process.env.CAIRN_IMAGE ?? DEFAULT_IMAGE)
+    .option(
+      '--image <repository>',
+      "image repository the pod runner runs as cairn's CLI",
+      process.env.CAIRN_IMAGE ?? DEFAULT_IMAGE,
+    )
     .action(async (opts: { dir: string; image: string }) => {
       const dir = resolve(opts.dir);
       const env = await startDevEnvironment({ dir, images: [opts.image], log: (m) => say(`cairn up: ${m}`) });
@@ -52,7 +58,10 @@ export function registerDevClusterCommands(program: Command): void {
         return;
       }
       process.kill(pid, 'SIGTERM');
-      await waitFor(async () => (isAlive(pid) ? undefined : true), { what: `cairn up (pid ${pid})`, timeoutMs: 60_000 });
+      await waitFor(() => (isAlive(pid) ? undefined : true), {
+        what: `cairn up (pid ${pid})`,
+        timeoutMs: 60_000,
+      });
       say(`cairn down: stopped the dev cluster on ${dir}`);
     });
 
@@ -83,7 +92,9 @@ export function containerLog(dir: string, namespace: string, pod: string, contai
   const files = readdirSync(logs).sort();
   const file = container ? `${container}.log` : files[0];
   if (!file || !files.includes(file)) {
-    throw new Error(`pod "${pod}" has no container "${container}"; it has: ${files.map((f) => f.replace(/\.log$/, '')).join(', ')}`);
+    throw new Error(
+      `pod "${pod}" has no container "${container}"; it has: ${files.map((f) => f.replace(/\.log$/, '')).join(', ')}`,
+    );
   }
   return join(dirname(logs), 'logs', file);
 }

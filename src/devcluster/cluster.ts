@@ -86,7 +86,9 @@ export class DevCluster {
 
     const other = runningPid(dir);
     if (other && other !== process.pid && isAlive(other)) {
-      throw new Error(`a dev cluster already runs on ${dir} (pid ${other}); use it, or stop it with 'cairn down --dir ${dir}'`);
+      throw new Error(
+        `a dev cluster already runs on ${dir} (pid ${other}); use it, or stop it with 'cairn down --dir ${dir}'`,
+      );
     }
     const previous = readState(dir);
     const etcdClientPort = await reusePort(previous?.etcdClientPort);
@@ -155,7 +157,9 @@ export class DevCluster {
       { what: 'kube-apiserver', timeoutMs: 90_000, abortIf: () => this.#exitedReason(apiserver) },
     );
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user: 'admin', token: adminToken }), { mode: 0o600 });
+    writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user: 'admin', token: adminToken }), {
+      mode: 0o600,
+    });
 
     log('starting kube-controller-manager');
     const kcm = this.#start('kube-controller-manager', kcmBin, [
@@ -171,14 +175,30 @@ export class DevCluster {
     // `default` proves the controller manager runs and reaches the API server.
     await waitFor(
       async () => {
-        const sa = await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { ca: caPem, token: adminToken });
-        const cm = await probe(`${server}/api/v1/namespaces/default/configmaps/kube-root-ca.crt`, { ca: caPem, token: adminToken });
+        const sa = await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, {
+          ca: caPem,
+          token: adminToken,
+        });
+        const cm = await probe(`${server}/api/v1/namespaces/default/configmaps/kube-root-ca.crt`, {
+          ca: caPem,
+          token: adminToken,
+        });
         return sa.status === 200 && cm.status === 200 ? true : undefined;
       },
       { what: 'kube-controller-manager', timeoutMs: 60_000, abortIf: () => this.#exitedReason(kcm) },
     );
 
-    this.#info = { dir, server, kubeconfig, caPem, adminToken, apiserverPort, etcdClientPort, etcdPeerPort, pid: process.pid };
+    this.#info = {
+      dir,
+      server,
+      kubeconfig,
+      caPem,
+      adminToken,
+      apiserverPort,
+      etcdClientPort,
+      etcdPeerPort,
+      pid: process.pid,
+    };
     writeFileSync(join(dir, STATE), JSON.stringify(this.#info, null, 2), { mode: 0o600 });
     writeFileSync(join(dir, RUNNING), String(process.pid), { mode: 0o600 });
     return this.#info;
@@ -202,14 +222,18 @@ export class DevCluster {
     this.#procs.push(p);
     void p.exited.then((exit) => {
       if (!this.#stopping) {
-        (this.#opts.log ?? (() => {}))(`${name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); log: ${p.logFile}`);
+        (this.#opts.log ?? (() => {}))(
+          `${name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); log: ${p.logFile}`,
+        );
       }
     });
     return p;
   }
 
   #exitedReason(p: ManagedProcess): string | undefined {
-    return p.hasExited() ? `exited during start-up; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}` : undefined;
+    return p.hasExited()
+      ? `exited during start-up; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}`
+      : undefined;
   }
 }
 

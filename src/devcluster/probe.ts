@@ -7,7 +7,10 @@ export interface ProbeResult {
 }
 
 /** One GET with a short timeout; never throws, a connection failure is status 0. */
-export function probe(url: string, opts: { ca?: string; token?: string; timeoutMs?: number } = {}): Promise<ProbeResult> {
+export function probe(
+  url: string,
+  opts: { ca?: string; token?: string; timeoutMs?: number } = {},
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const u = new URL(url);
     const headers: Record<string, string> = {};
@@ -37,7 +40,10 @@ export interface WaitOptions {
  * Polls `check` until it returns a value, the timeout passes or abortIf gives a reason. This is
  * readiness by probing: every attempt asks the component itself.
  */
-export async function waitFor<T>(check: () => Promise<T | undefined>, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 100;
   let last = '';
@@ -51,7 +57,9 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, opts: Wait
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${opts.what}: not ready after ${opts.timeoutMs / 1000}s${last ? ` (last error: ${last})` : ''}`);
+      throw new Error(
+        `${opts.what}: not ready after ${opts.timeoutMs / 1000}s${last ? ` (last error: ${last})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, interval));
     interval = Math.min(interval * 1.5, 1000);

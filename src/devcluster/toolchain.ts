@@ -38,7 +38,7 @@ export function binaryPaths(env: NodeJS.ProcessEnv = process.env): Binaries {
   const bin = join(cacheDir(env), 'bin');
   const k8s = join(bin, `kubernetes-${v.KUBERNETES_VERSION}`);
   return {
-    etcd: join(bin, `etcd-${v.ETCD_VERSION}`, 'server'),
+    etcd: join(bin, `etcd-${v.ETCD_VERSION}`, 'etcd'),
     kubeApiserver: join(k8s, 'kube-apiserver'),
     kubeControllerManager: join(k8s, 'kube-controller-manager'),
     kubectl: join(k8s, 'kubectl'),

@@ -37,7 +37,8 @@ export function listWatch<T extends KubernetesObject>(kc: KubeConfig, opts: List
       const prev = known.get(k);
       known.set(k, item);
       if (!prev) opts.onEvent('ADDED', item);
-      else if (prev.metadata?.resourceVersion !== item.metadata?.resourceVersion) opts.onEvent('MODIFIED', item);
+      else if (prev.metadata?.resourceVersion !== item.metadata?.resourceVersion)
+        opts.onEvent('MODIFIED', item);
     }
     for (const [k, obj] of known) {
       if (!seen.has(k)) {

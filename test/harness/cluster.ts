@@ -23,7 +23,9 @@ function shared(): { dir: string; kubeconfig: string; image: string } {
   const kubeconfig = process.env.CAIRN_TEST_KUBECONFIG;
   const image = process.env.CAIRN_TEST_IMAGE;
   if (!dir || !kubeconfig || !image) {
-    throw new Error('no dev cluster: run integration tests with `make test-integration` (its global setup starts one)');
+    throw new Error(
+      'no dev cluster: run integration tests with `make test-integration` (its global setup starts one)',
+    );
   }
   return { dir, kubeconfig, image };
 }
@@ -39,13 +41,23 @@ export function adminKubeConfig(): KubeConfig {
  * fails, the tails of the control-plane logs and of every container the pod runner ran in the
  * namespace are printed with the error.
  */
-export function clusterTest(name: string, fn: (ctx: ClusterContext, t: TestContext) => Promise<void>, timeoutMs = 180_000): void {
-  test(name, { timeout: timeoutMs }, async (t) => {
+export function clusterTest(
+  name: string,
+  fn: (ctx: ClusterContext, t: TestContext) => Promise<void>,
+  timeoutMs = 180_000,
+): void {
+  void test(name, { timeout: timeoutMs }, async (t) => {
     const { dir, image } = shared();
     const kc = adminKubeConfig();
     const core = kc.makeApiClient(CoreV1Api);
-    const namespace = `t-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '')}-${randomBytes(3).toString('hex')}`;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'cairn.dev/test': 'true' } } } });
+    const namespace = `t-${name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 40)
+      .replace(/-+$/, '')}-${randomBytes(3).toString('hex')}`;
+    await core.createNamespace({
+      body: { metadata: { name: namespace, labels: { 'cairn.dev/test': 'true' } } },
+    });
     try {
       await fn({ kc, core, namespace, image, dir }, t);
     } catch (err) {
@@ -69,7 +81,8 @@ export function failureReport(dir: string, namespace: string): string {
     for (const pod of readdirSync(podsDir)) {
       const logs = join(podsDir, pod, 'logs');
       if (!existsSync(logs)) continue;
-      for (const f of readdirSync(logs)) parts.push(`--- pod ${pod} container ${f}\n${tailFile(join(logs, f), 30)}`);
+      for (const f of readdirSync(logs))
+        parts.push(`--- pod ${pod} container ${f}\n${tailFile(join(logs, f), 30)}`);
     }
   }
   return parts.join('\n');
@@ -92,7 +105,11 @@ export async function waitForPod(
 }
 
 /** Resolves once the object is gone (a 404 from `read`). */
-export async function waitForGone(what: string, read: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+export async function waitForGone(
+  what: string,
+  read: () => Promise<unknown>,
+  timeoutMs = 60_000,
+): Promise<void> {
   await waitFor(
     async () => {
       try {

@@ -1,28 +1,50 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BatchV1Api, RbacAuthorizationV1Api, type V1Container, type V1Job, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  RbacAuthorizationV1Api,
+  type V1Container,
+  type V1Job,
+  type V1Pod,
+  type V1PodSpec,
+} from '@kubernetes/client-node';
 import { clusterTest, waitForGone, waitForPod, type ClusterContext } from '../harness/cluster.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { containerLog } from '../../src/cli/devcluster.ts';
 
-function job(ctx: ClusterContext, name: string, container: Partial<V1Container>, spec: Partial<V1PodSpec> = {}): V1Job {
+function job(
+  ctx: ClusterContext,
+  name: string,
+  container: Partial<V1Container>,
+  spec: Partial<V1PodSpec> = {},
+): V1Job {
   return {
     metadata: { name, namespace: ctx.namespace },
     spec: {
       backoffLimit: 0,
       template: {
-        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: `${ctx.image}:dev`, ...container }], ...spec },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'main', image: `${ctx.image}:dev`, ...container }],
+          ...spec,
+        },
       },
     },
   };
 }
 
-async function jobCondition(ctx: ClusterContext, name: string, timeoutMs = 90_000): Promise<'Complete' | 'Failed'> {
+async function jobCondition(
+  ctx: ClusterContext,
+  name: string,
+  timeoutMs = 90_000,
+): Promise<'Complete' | 'Failed'> {
   const batch = ctx.kc.makeApiClient(BatchV1Api);
   return waitFor(
     async () => {
       const j = await batch.readNamespacedJob({ name, namespace: ctx.namespace });
-      const c = j.status?.conditions?.find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
+      const c = j.status?.conditions?.find(
+        (x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
+      );
       return c?.type as 'Complete' | 'Failed' | undefined;
     },
     { what: `job ${name} to finish`, timeoutMs },
@@ -45,7 +67,10 @@ clusterTest(
     const template = job(ctx, 'unused', { args: ['version'] }).spec!;
     await batch.createNamespacedCronJob({
       namespace: ctx.namespace,
-      body: { metadata: { name: 'every-minute' }, spec: { schedule: '* * * * *', jobTemplate: { spec: template } } },
+      body: {
+        metadata: { name: 'every-minute' },
+        spec: { schedule: '* * * * *', jobTemplate: { spec: template } },
+      },
     });
     const jobName = await waitFor(
       async () => (await batch.listNamespacedJob({ namespace: ctx.namespace })).items[0]?.metadata?.name,
@@ -64,10 +89,18 @@ clusterTest('a Job reads a Secret through env and through a mounted volume', asy
   const batch = ctx.kc.makeApiClient(BatchV1Api);
   await ctx.core.createNamespacedSecret({
     namespace: ctx.namespace,
-    body: { metadata: { name: 'creds' }, stringData: { password: 'p4ss-from-secret', 'nested.txt': 'file-content' } },
+    body: {
+      metadata: { name: 'creds' },
+      stringData: { password: 'p4ss-from-secret', 'nested.txt': 'file-content' },
+    },
   });
-  await ctx.core.createNamespacedConfigMap({ namespace: ctx.namespace, body: { metadata: { name: 'cfg' }, data: { MODE: 'fast' } } });
-  const volumes = [{ name: 'creds', secret: { secretName: 'creds', items: [{ key: 'nested.txt', path: 'dir/value' }] } }];
+  await ctx.core.createNamespacedConfigMap({
+    namespace: ctx.namespace,
+    body: { metadata: { name: 'cfg' }, data: { MODE: 'fast' } },
+  });
+  const volumes = [
+    { name: 'creds', secret: { secretName: 'creds', items: [{ key: 'nested.txt', path: 'dir/value' }] } },
+  ];
   const volumeMounts = [{ name: 'creds', mountPath: '/etc/creds', readOnly: true }];
   const env = [
     { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
@@ -79,7 +112,10 @@ clusterTest('a Job reads a Secret through env and through a mounted volume', asy
     ['env-secret', ['debug', 'expect-env', 'PASSWORD', 'p4ss-from-secret']],
     ['env-field-and-expansion', ['debug', 'expect-env', 'COMBINED', `fast-${ctx.namespace}`]],
     ['volume-secret', ['debug', 'expect-file', '/etc/creds/dir/value', 'file-content']],
-    ['projected-namespace', ['debug', 'expect-file', '/var/run/secrets/kubernetes.io/serviceaccount/namespace', ctx.namespace]],
+    [
+      'projected-namespace',
+      ['debug', 'expect-file', '/var/run/secrets/kubernetes.io/serviceaccount/namespace', ctx.namespace],
+    ],
   ];
   for (const [name, args] of checks) {
     await batch.createNamespacedJob({
@@ -94,23 +130,32 @@ clusterTest('a Job reads a Secret through env and through a mounted volume', asy
   }
 });
 
-clusterTest('a container that exits non-zero fails its Job and leaves the exit code in the pod status', async (ctx) => {
-  const batch = ctx.kc.makeApiClient(BatchV1Api);
-  await batch.createNamespacedJob({ namespace: ctx.namespace, body: job(ctx, 'exit-three', { args: ['debug', 'exit', '3'] }) });
-  assert.equal(await jobCondition(ctx, 'exit-three'), 'Failed');
-  const [pod] = await jobPods(ctx, 'exit-three');
-  assert.equal(pod?.status?.phase, 'Failed');
-  const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-  assert.equal(term?.exitCode, 3);
-  assert.equal(term?.reason, 'Error');
-});
+clusterTest(
+  'a container that exits non-zero fails its Job and leaves the exit code in the pod status',
+  async (ctx) => {
+    const batch = ctx.kc.makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace: ctx.namespace,
+      body: job(ctx, 'exit-three', { args: ['debug', 'exit', '3'] }),
+    });
+    assert.equal(await jobCondition(ctx, 'exit-three'), 'Failed');
+    const [pod] = await jobPods(ctx, 'exit-three');
+    assert.equal(pod?.status?.phase, 'Failed');
+    const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+    assert.equal(term?.exitCode, 3);
+    assert.equal(term?.reason, 'Error');
+  },
+);
 
 clusterTest('restartPolicy OnFailure restarts a failed container in the same pod', async (ctx) => {
   const batch = ctx.kc.makeApiClient(BatchV1Api);
   const body = job(
     ctx,
     'retry',
-    { args: ['debug', 'fail-once', '/scratch/marker'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+    {
+      args: ['debug', 'fail-once', '/scratch/marker'],
+      volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+    },
     { restartPolicy: 'OnFailure', volumes: [{ name: 'scratch', emptyDir: {} }] },
   );
   body.spec!.backoffLimit = 2;
@@ -126,9 +171,15 @@ clusterTest('restartPolicy OnFailure restarts a failed container in the same pod
 clusterTest('RBAC applies to a pod through its projected ServiceAccount token', async (ctx) => {
   const batch = ctx.kc.makeApiClient(BatchV1Api);
   const rbac = ctx.kc.makeApiClient(RbacAuthorizationV1Api);
-  await ctx.core.createNamespacedServiceAccount({ namespace: ctx.namespace, body: { metadata: { name: 'reader' } } });
+  await ctx.core.createNamespacedServiceAccount({
+    namespace: ctx.namespace,
+    body: { metadata: { name: 'reader' } },
+  });
   const spec = { serviceAccountName: 'reader' };
-  await batch.createNamespacedJob({ namespace: ctx.namespace, body: job(ctx, 'denied', { args: ['debug', 'list-secrets'] }, spec) });
+  await batch.createNamespacedJob({
+    namespace: ctx.namespace,
+    body: job(ctx, 'denied', { args: ['debug', 'list-secrets'] }, spec),
+  });
   assert.equal(await jobCondition(ctx, 'denied'), 'Failed');
   const [denied] = await jobPods(ctx, 'denied');
   assert.ok(denied);
@@ -137,7 +188,10 @@ clusterTest('RBAC applies to a pod through its projected ServiceAccount token', 
 
   await rbac.createNamespacedRole({
     namespace: ctx.namespace,
-    body: { metadata: { name: 'secret-reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }] },
+    body: {
+      metadata: { name: 'secret-reader' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }],
+    },
   });
   await rbac.createNamespacedRoleBinding({
     namespace: ctx.namespace,
@@ -147,7 +201,10 @@ clusterTest('RBAC applies to a pod through its projected ServiceAccount token', 
       subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ctx.namespace }],
     },
   });
-  await batch.createNamespacedJob({ namespace: ctx.namespace, body: job(ctx, 'allowed', { args: ['debug', 'list-secrets'] }, spec) });
+  await batch.createNamespacedJob({
+    namespace: ctx.namespace,
+    body: job(ctx, 'allowed', { args: ['debug', 'list-secrets'] }, spec),
+  });
   assert.equal(await jobCondition(ctx, 'allowed'), 'Complete');
   const [allowed] = await jobPods(ctx, 'allowed');
   assert.ok(allowed);
@@ -170,18 +227,25 @@ clusterTest('activeDeadlineSeconds ends a running pod as Failed with DeadlineExc
   assert.equal(pod.status?.reason, 'DeadlineExceeded');
 });
 
-clusterTest('a pod with an image the runner does not know gets a clear condition and never runs', async (ctx) => {
-  await ctx.core.createNamespacedPod({
-    namespace: ctx.namespace,
-    body: { metadata: { name: 'foreign' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
-  });
-  const pod = await waitForPod(ctx, 'foreign', (p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled') ?? false);
-  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  assert.equal(cond?.status, 'False');
-  assert.match(cond?.message ?? '', /nginx:1\.27/);
-  assert.equal(pod.spec?.nodeName, undefined);
-  assert.equal(pod.status?.phase, 'Pending');
-});
+clusterTest(
+  'a pod with an image the runner does not know gets a clear condition and never runs',
+  async (ctx) => {
+    await ctx.core.createNamespacedPod({
+      namespace: ctx.namespace,
+      body: { metadata: { name: 'foreign' }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+    });
+    const pod = await waitForPod(
+      ctx,
+      'foreign',
+      (p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled') ?? false,
+    );
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    assert.equal(cond?.status, 'False');
+    assert.match(cond?.message ?? '', /nginx:1\.27/);
+    assert.equal(pod.spec?.nodeName, undefined);
+    assert.equal(pod.status?.phase, 'Pending');
+  },
+);
 
 clusterTest('deleting a namespace with running and finished pods completes', async (ctx) => {
   const ns = `${ctx.namespace}-del`;

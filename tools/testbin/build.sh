@@ -46,6 +46,8 @@ build() {
     tail -n 40 "$log" >&2
     die "building $name $version failed; the whole log is $log"
   fi
+  # go names a binary after its package path; etcd's main package is go.etcd.io/etcd/server/v3.
+  if [ "$name" = etcd ] && [ -f "$tmp/server" ]; then mv "$tmp/server" "$tmp/etcd"; fi
   rm -rf "$out"; mv "$tmp" "$out"
   printf 'setup: %-16s %s built in %ds\n' "$name" "$version" $((SECONDS - start))
 }
@@ -64,7 +66,7 @@ for w in "${want[@]}"; do
     kubernetes) build kubernetes "$KUBERNETES_VERSION" kube-apiserver kube-controller-manager kubectl -- \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl \
       -- -ldflags "$(k8s_ldflags)" ;;
-    etcd) build etcd "$ETCD_VERSION" server -- go.etcd.io/etcd/server/v3 -- -ldflags "-s -w" ;;
+    etcd) build etcd "$ETCD_VERSION" etcd -- go.etcd.io/etcd/server/v3 -- -ldflags "-s -w" ;;
     restic) build restic "$RESTIC_VERSION" restic -- github.com/restic/restic/cmd/restic \
       -- -ldflags "-s -w" -tags disable_grpc_modules ;;
     minio) build minio "$MINIO_VERSION" minio -- github.com/minio/minio -- -ldflags "-s -w" ;;

@@ -1,4 +1,10 @@
-import type { V1Container, V1EnvVar, V1Pod, V1ObjectFieldSelector, V1ResourceFieldSelector } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1Pod,
+  V1ObjectFieldSelector,
+  V1ResourceFieldSelector,
+} from '@kubernetes/client-node';
 
 /** Reads the objects a pod's env refers to; undefined when the object or key does not exist. */
 export interface EnvSources {
@@ -63,8 +69,19 @@ export function resourceValue(container: V1Container, sel: V1ResourceFieldSelect
 }
 
 const SUFFIX: Record<string, number> = {
-  m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 function parseQuantity(q: string): number {
@@ -85,7 +102,11 @@ export function expandVars(input: string, vars: Record<string, string>): string 
 }
 
 /** The container's environment from envFrom, then env (later entries win), with $(VAR) expansion. */
-export async function resolveEnv(pod: V1Pod, container: V1Container, sources: EnvSources): Promise<Record<string, string>> {
+export async function resolveEnv(
+  pod: V1Pod,
+  container: V1Container,
+  sources: EnvSources,
+): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const out: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
@@ -93,10 +114,12 @@ export async function resolveEnv(pod: V1Pod, container: V1Container, sources: En
     let data: Record<string, string> | undefined;
     if (from.configMapRef) {
       data = await sources.configMap(ns, from.configMapRef.name ?? '');
-      if (!data && !from.configMapRef.optional) throw new ConfigError(`configmap "${from.configMapRef.name}" not found`);
+      if (!data && !from.configMapRef.optional)
+        throw new ConfigError(`configmap "${from.configMapRef.name}" not found`);
     } else if (from.secretRef) {
       data = await sources.secret(ns, from.secretRef.name ?? '');
-      if (!data && !from.secretRef.optional) throw new ConfigError(`secret "${from.secretRef.name}" not found`);
+      if (!data && !from.secretRef.optional)
+        throw new ConfigError(`secret "${from.secretRef.name}" not found`);
     }
     for (const [k, v] of Object.entries(data ?? {})) {
       if (ENV_NAME.test(prefix + k)) out[prefix + k] = v;
@@ -123,7 +146,9 @@ async function envValue(
     const data = await sources.secret(ns, secretKeyRef.name ?? '');
     const v = data?.[secretKeyRef.key];
     if (v === undefined && !secretKeyRef.optional) {
-      throw new ConfigError(`env ${e.name}: secret "${secretKeyRef.name}" ${data ? `has no key "${secretKeyRef.key}"` : 'not found'}`);
+      throw new ConfigError(
+        `env ${e.name}: secret "${secretKeyRef.name}" ${data ? `has no key "${secretKeyRef.key}"` : 'not found'}`,
+      );
     }
     return v;
   }

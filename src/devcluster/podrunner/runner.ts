@@ -7,7 +7,6 @@ import {
   type KubeConfig,
   type V1Container,
   type V1Pod,
-  type V1PodCondition,
 } from '@kubernetes/client-node';
 import { listWatch } from '../../kube/list-watch.ts';
 import { apiMessage, isConflict, isNotFound } from '../../kube/errors.ts';
@@ -130,7 +129,10 @@ export class PodRunner {
     const fresh = new PodRun(this, pod);
     this.#runs.set(uid, fresh);
     if (phase === 'Running') {
-      void fresh.fail('NodeRestarted', 'the local pod runner restarted while this pod ran; its containers were lost');
+      void fresh.fail(
+        'NodeRestarted',
+        'the local pod runner restarted while this pod ran; its containers were lost',
+      );
     } else {
       void fresh.run();
     }
@@ -149,7 +151,13 @@ export class PodRunner {
       const message = `cairn's local pod runner runs only the images ${images}; ${unknown
         .map((c) => `container "${c.name}" uses "${c.image}"`)
         .join(', ')}. This pod will not run in the dev cluster.`;
-      const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: now() };
+      const condition = {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message,
+        lastTransitionTime: now(),
+      };
       try {
         await this.#core.patchNamespacedPodStatus(
           { name, namespace: ns, body: { status: { conditions: [condition] } } },
@@ -158,7 +166,8 @@ export class PodRunner {
         this.log('pod refused: unknown image', { namespace: ns, name });
       } catch (err) {
         this.#refused.delete(uid);
-        if (!isNotFound(err)) this.log('could not mark pod unschedulable', { namespace: ns, name, err: apiMessage(err) });
+        if (!isNotFound(err))
+          this.log('could not mark pod unschedulable', { namespace: ns, name, err: apiMessage(err) });
       }
       return;
     }
@@ -166,10 +175,14 @@ export class PodRunner {
       await this.#core.createNamespacedPodBinding({
         name,
         namespace: ns,
-        body: { metadata: { name, namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName } },
+        body: {
+          metadata: { name, namespace: ns },
+          target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName },
+        },
       });
     } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) this.log('could not bind pod', { namespace: ns, name, err: apiMessage(err) });
+      if (!isNotFound(err) && !isConflict(err))
+        this.log('could not bind pod', { namespace: ns, name, err: apiMessage(err) });
     }
   }
 
@@ -179,7 +192,8 @@ export class PodRunner {
     this.#terminating.add(uid);
     const ns = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
-    const graceMs = (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const graceMs =
+      (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     if (run) {
       run.pod = pod;
       await run.kill('pod deleted', graceMs);
@@ -202,7 +216,10 @@ export class PodRunner {
 
   async #registerNode(): Promise<void> {
     const body = {
-      metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName, 'cairn.dev/local-pod-runner': 'true' } },
+      metadata: {
+        name: this.nodeName,
+        labels: { 'kubernetes.io/hostname': this.nodeName, 'cairn.dev/local-pod-runner': 'true' },
+      },
     };
     try {
       await this.#core.createNode({ body });
@@ -216,9 +233,19 @@ export class PodRunner {
         body: {
           status: {
             conditions: [
-              { type: 'Ready', status: 'True', reason: 'CairnPodRunnerReady', message: "cairn's local pod runner", lastHeartbeatTime: t, lastTransitionTime: t },
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'CairnPodRunnerReady',
+                message: "cairn's local pod runner",
+                lastHeartbeatTime: t,
+                lastTransitionTime: t,
+              },
             ],
-            addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: this.nodeName }],
+            addresses: [
+              { type: 'InternalIP', address: '127.0.0.1' },
+              { type: 'Hostname', address: this.nodeName },
+            ],
             capacity: { cpu: '2', memory: '8Gi', pods: '110' },
             allocatable: { cpu: '2', memory: '8Gi', pods: '110' },
           },
@@ -232,7 +259,9 @@ export class PodRunner {
   sources(): VolumeSources {
     const core = this.#core;
     const decode = (d: Record<string, string> | undefined): Record<string, string> =>
-      Object.fromEntries(Object.entries(d ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      Object.fromEntries(
+        Object.entries(d ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
     return {
       async secret(namespace, name) {
         try {
@@ -260,7 +289,12 @@ export class PodRunner {
             spec: {
               audiences: audience ? [audience] : [],
               expirationSeconds: expirationSeconds ?? 3607,
-              boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+              boundObjectRef: {
+                apiVersion: 'v1',
+                kind: 'Pod',
+                name: pod.metadata?.name ?? '',
+                uid: pod.metadata?.uid ?? '',
+              },
             },
           },
         });
@@ -290,7 +324,11 @@ class PodRun {
     this.#r = runner;
     this.pod = pod;
     const ns = pod.metadata?.namespace ?? 'default';
-    this.#dir = join(runner.options.workDir, ns, `${pod.metadata?.name}-${(pod.metadata?.uid ?? '').slice(0, 8)}`);
+    this.#dir = join(
+      runner.options.workDir,
+      ns,
+      `${pod.metadata?.name}-${(pod.metadata?.uid ?? '').slice(0, 8)}`,
+    );
     const waiting = (c: V1Container, reason: string): ContainerRecord => ({
       name: c.name,
       image: c.image ?? '',
@@ -360,7 +398,8 @@ class PodRun {
         for (;;) {
           const t = await this.#runContainer(spec, rec, prepared);
           if (this.#ended) return;
-          const again = this.#restartPolicy === 'Always' || (this.#restartPolicy === 'OnFailure' && t.exitCode !== 0);
+          const again =
+            this.#restartPolicy === 'Always' || (this.#restartPolicy === 'OnFailure' && t.exitCode !== 0);
           if (!again) return;
           this.#restart(rec, t);
         }
@@ -373,7 +412,14 @@ class PodRun {
   async fail(reason: string, message: string): Promise<void> {
     for (const c of [...this.#rec.init, ...this.#rec.main]) {
       const t = now();
-      c.current = { state: 'terminated', exitCode: 137, reason: 'ContainerStatusUnknown', message, startedAt: t, finishedAt: t };
+      c.current = {
+        state: 'terminated',
+        exitCode: 137,
+        reason: 'ContainerStatusUnknown',
+        message,
+        startedAt: t,
+        finishedAt: t,
+      };
     }
     this.#rec.reason = reason;
     this.#rec.message = message;
@@ -392,7 +438,14 @@ class PodRun {
         if (c.current.state !== 'terminated') {
           const t = now();
           const startedAt = c.current.state === 'running' ? c.current.startedAt : t;
-          c.current = { state: 'terminated', exitCode: 137, reason: 'Error', message: reason, startedAt, finishedAt: t };
+          c.current = {
+            state: 'terminated',
+            exitCode: 137,
+            reason: 'Error',
+            message: reason,
+            startedAt,
+            finishedAt: t,
+          };
         }
       }
       this.#finish(mainPhase(this.#rec.main, 'Never'));
@@ -425,7 +478,11 @@ class PodRun {
     if (this.#deadline) clearTimeout(this.#deadline);
     this.#rec.phase = phase === 'Running' ? 'Failed' : phase;
     this.#write();
-    this.#r.log('pod finished', { namespace: this.pod.metadata?.namespace, name: this.pod.metadata?.name, phase: this.#rec.phase });
+    this.#r.log('pod finished', {
+      namespace: this.pod.metadata?.namespace,
+      name: this.pod.metadata?.name,
+      phase: this.#rec.phase,
+    });
   }
 
   async #prepare(): Promise<{ mounts: Map<string, string>; kubeconfig: string | undefined }> {
@@ -440,9 +497,13 @@ class PodRun {
       kubeconfig = join(this.#dir, 'kubeconfig');
       const { server, caPem } = this.#r.options;
       const user = `system:serviceaccount:${this.pod.metadata?.namespace}:${this.pod.spec?.serviceAccountName ?? 'default'}`;
-      writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user, token, namespace: this.pod.metadata?.namespace }), {
-        mode: 0o600,
-      });
+      writeFileSync(
+        kubeconfig,
+        renderKubeconfig({ server, caPem, user, token, namespace: this.pod.metadata?.namespace }),
+        {
+          mode: 0o600,
+        },
+      );
     }
     return { mounts, kubeconfig };
   }
@@ -478,7 +539,9 @@ class PodRun {
       }
       const resolved = await resolveEnv(this.pod, spec, this.#r.sources());
       env = Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, translatePaths(v, mounts)]));
-      argv = cliArgs(spec, this.#r.prefixFor(spec)).map((a) => translatePaths(expandVars(a, resolved), mounts));
+      argv = cliArgs(spec, this.#r.prefixFor(spec)).map((a) =>
+        translatePaths(expandVars(a, resolved), mounts),
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return end(128, message);
@@ -519,7 +582,7 @@ class PodRun {
     const name = this.pod.metadata?.name ?? '';
     const rec = structuredClone(this.#rec);
     this.#writes = this.#writes.then(async () => {
-      const previous = (this.pod.status?.conditions ?? []) as V1PodCondition[];
+      const previous = this.pod.status?.conditions ?? [];
       const status = podStatus(rec, now(), previous);
       try {
         await this.#r.core.patchNamespacedPodStatus(
@@ -527,13 +590,20 @@ class PodRun {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
       } catch (err) {
-        if (!isNotFound(err)) this.#r.log('could not write pod status', { namespace, name, err: apiMessage(err) });
+        if (!isNotFound(err))
+          this.#r.log('could not write pod status', { namespace, name, err: apiMessage(err) });
       }
     });
   }
 }
 
 function signalNumber(sig: NodeJS.Signals | null): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGQUIT: 3, SIGABRT: 6 };
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGQUIT: 3,
+    SIGABRT: 6,
+  };
   return (sig && table[sig]) ?? 1;
 }

@@ -4,7 +4,14 @@ import type { V1ContainerStatus, V1PodCondition, V1PodStatus } from '@kubernetes
 export type ContainerState =
   | { state: 'waiting'; reason: string; message?: string }
   | { state: 'running'; startedAt: string }
-  | { state: 'terminated'; exitCode: number; reason: string; message?: string; startedAt: string; finishedAt: string };
+  | {
+      state: 'terminated';
+      exitCode: number;
+      reason: string;
+      message?: string;
+      startedAt: string;
+      finishedAt: string;
+    };
 
 export interface ContainerRecord {
   name: string;
@@ -98,7 +105,7 @@ export function podStatus(rec: PodRecord, now: string, previous: V1PodCondition[
     conditions,
     initContainerStatuses: rec.init.map(containerStatus),
     containerStatuses: rec.main.map(containerStatus),
-  } as V1PodStatus;
+  };
 }
 
 /** The phase of a pod whose init containers all succeeded, from its main containers and restart policy. */

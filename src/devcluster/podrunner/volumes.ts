@@ -11,7 +11,8 @@ export interface VolumeSources extends EnvSources {
 
 function writeInside(root: string, rel: string, content: string | Buffer, mode: number): void {
   const target = normalize(join(root, rel));
-  if (!target.startsWith(normalize(root) + '/')) throw new ConfigError(`volume item path "${rel}" escapes its volume`);
+  if (!target.startsWith(normalize(root) + '/'))
+    throw new ConfigError(`volume item path "${rel}" escapes its volume`);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, content, { mode });
   chmodSync(target, mode);
@@ -50,7 +51,12 @@ async function required(
  * path the volume's mounts point at. Secret files are written with their requested modes (default
  * 0644 as in Kubernetes, but inside a 0700 pod directory).
  */
-export async function materializeVolume(pod: V1Pod, vol: V1Volume, podDir: string, src: VolumeSources): Promise<string> {
+export async function materializeVolume(
+  pod: V1Pod,
+  vol: V1Volume,
+  podDir: string,
+  src: VolumeSources,
+): Promise<string> {
   const ns = pod.metadata?.namespace ?? 'default';
   if (vol.hostPath) return vol.hostPath.path;
   const root = join(podDir, 'volumes', vol.name);
@@ -65,7 +71,8 @@ export async function materializeVolume(pod: V1Pod, vol: V1Volume, podDir: strin
   if (vol.configMap) {
     const name = vol.configMap.name ?? '';
     const data = await required(src.configMap(ns, name), vol.configMap.optional, `configmap "${name}"`);
-    if (data) writeItems(root, data, vol.configMap.items, vol.configMap.defaultMode ?? 0o644, `configmap "${name}"`);
+    if (data)
+      writeItems(root, data, vol.configMap.items, vol.configMap.defaultMode ?? 0o644, `configmap "${name}"`);
     return root;
   }
   if (vol.downwardAPI) {

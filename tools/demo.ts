@@ -1,0 +1,73 @@
+// `make demo`: start the dev cluster with its pod runner, run a CronJob's Job whose pod runs a Cairn
+// command, show what happened, and stop everything. Later this grows into backup → verify → restore.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { startDevEnvironment } from '../src/devcluster/environment.ts';
+import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/runner.ts';
+import { waitFor } from '../src/devcluster/probe.ts';
+import { loadKubeConfig } from '../src/kube/config.ts';
+import { containerLog } from '../src/cli/devcluster.ts';
+
+const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
+const dir = mkdtempSync(join(tmpdir(), 'cairn-demo-'));
+const started = Date.now();
+const env = await startDevEnvironment({ dir, images: [DEFAULT_IMAGE] });
+try {
+  say(`dev cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${env.cluster.info.server}`);
+  const kc = loadKubeConfig(env.cluster.info.kubeconfig);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = 'demo';
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  const jobTemplate = {
+    spec: {
+      backoffLimit: 0,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'cairn', image: `${DEFAULT_IMAGE}:latest`, args: ['version'] }],
+        },
+      },
+    },
+  };
+  await batch.createNamespacedCronJob({
+    namespace,
+    body: { metadata: { name: 'hourly-version' }, spec: { schedule: '0 * * * *', jobTemplate } },
+  });
+  say('created CronJob demo/hourly-version (runs `cairn version` hourly); triggering a Job from it now');
+  await batch.createNamespacedJob({
+    namespace,
+    body: {
+      metadata: {
+        name: 'hourly-version-manual',
+        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+      },
+      spec: jobTemplate.spec,
+    },
+  });
+  const condition = await waitFor(
+    async () => {
+      const j = await batch.readNamespacedJob({ name: 'hourly-version-manual', namespace });
+      return j.status?.conditions?.find(
+        (c) => c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed'),
+      );
+    },
+    { what: 'the Job to finish', timeoutMs: 60_000 },
+  );
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: 'job-name=hourly-version-manual' });
+  const pod = pods.items[0];
+  const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+  say(
+    `Job ${condition.type}; pod ${pod?.metadata?.name} ran on node ${pod?.spec?.nodeName}, exit code ${term?.exitCode}`,
+  );
+  say(
+    `container output: ${readFileSync(containerLog(dir, namespace, pod?.metadata?.name ?? '', 'cairn'), 'utf8').trim()}`,
+  );
+  if (condition.type !== 'Complete') process.exitCode = 1;
+} finally {
+  await env.stop();
+  rmSync(dir, { recursive: true, force: true });
+  say('stopped the dev cluster; nothing is left running');
+}
