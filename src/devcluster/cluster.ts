@@ -120,12 +120,13 @@ export class DevCluster {
       '--unsafe-no-fsync=true',
       '--log-level=warn',
     ]);
-    await waitFor(
+    await this.#ready(
       async () => {
         const r = await probe(`${etcdUrl}/health`);
         return r.status === 200 && r.body.includes('"health":"true"') ? true : undefined;
       },
-      { what: 'etcd', timeoutMs: 30_000, abortIf: () => this.#exitedReason(etcd) },
+      etcd,
+      30_000,
     );
 
     const server = `https://127.0.0.1:${apiserverPort}`;
@@ -147,14 +148,15 @@ export class DevCluster {
       '--v=1',
     ]);
     const certFile = join(pki, 'apiserver.crt');
-    const caPem = await waitFor(
+    const caPem = await this.#ready(
       async () => {
         if (!existsSync(certFile)) return undefined;
         const ca = readFileSync(certFile, 'utf8');
         const r = await probe(`${server}/readyz`, { ca, token: adminToken });
         return r.status === 200 ? ca : undefined;
       },
-      { what: 'kube-apiserver', timeoutMs: 90_000, abortIf: () => this.#exitedReason(apiserver) },
+      apiserver,
+      90_000,
     );
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user: 'admin', token: adminToken }), {
@@ -173,7 +175,7 @@ export class DevCluster {
     ]);
     // The serviceaccount and root-ca publisher controllers fill every namespace; seeing both in
     // `default` proves the controller manager runs and reaches the API server.
-    await waitFor(
+    await this.#ready(
       async () => {
         const sa = await probe(`${server}/api/v1/namespaces/default/serviceaccounts/default`, {
           ca: caPem,
@@ -185,7 +187,8 @@ export class DevCluster {
         });
         return sa.status === 200 && cm.status === 200 ? true : undefined;
       },
-      { what: 'kube-controller-manager', timeoutMs: 60_000, abortIf: () => this.#exitedReason(kcm) },
+      kcm,
+      60_000,
     );
 
     this.#info = {
@@ -230,10 +233,18 @@ export class DevCluster {
     return p;
   }
 
-  #exitedReason(p: ManagedProcess): string | undefined {
-    return p.hasExited()
-      ? `exited during start-up; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}`
-      : undefined;
+  /** Waits until `check` answers for component `p`; a failure carries the tail of its log. */
+  async #ready<T>(check: () => Promise<T | undefined>, p: ManagedProcess, timeoutMs: number): Promise<T> {
+    try {
+      return await waitFor(check, {
+        what: p.name,
+        timeoutMs,
+        abortIf: () => (p.hasExited() ? 'exited during start-up' : undefined),
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new Error(`${msg}; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}`, { cause: err });
+    }
   }
 }
 

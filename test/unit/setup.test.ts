@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { projectRoot } from '../../src/devcluster/toolchain.ts';
+
+const build = join(projectRoot, 'tools', 'testbin', 'build.sh');
+
+function runBuild(env: Record<string, string>): { status: number | null; stderr: string } {
+  const cache = mkdtempSync(join(tmpdir(), 'cairn-setup-'));
+  try {
+    const r = spawnSync('bash', [build, 'restic'], {
+      env: { HOME: process.env.HOME ?? '', CAIRN_CACHE: cache, ...env },
+      encoding: 'utf8',
+    });
+    return { status: r.status, stderr: r.stderr };
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+test('setup without Go says so and names the fix', () => {
+  const r = runBuild({ PATH: '/usr/bin:/bin' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /Go is not installed\. Install Go >= 1\.26/);
+});
+
+test('setup that cannot reach the Go module proxy says so', () => {
+  const goBin = spawnSync('bash', ['-c', 'dirname "$(command -v go)"'], { encoding: 'utf8' }).stdout.trim();
+  const modcache = mkdtempSync(join(tmpdir(), 'cairn-gomod-'));
+  try {
+    const r = runBuild({
+      PATH: `${goBin}:/usr/bin:/bin`,
+      GOPROXY: 'off',
+      GOMODCACHE: modcache,
+      GOCACHE: join(modcache, 'build'),
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /the Go module proxy could not be reached/);
+  } finally {
+    spawnSync('chmod', ['-R', 'u+w', modcache]);
+    rmSync(modcache, { recursive: true, force: true });
+  }
+});
