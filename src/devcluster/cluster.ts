@@ -145,6 +145,8 @@ export class DevCluster {
       `--service-account-key-file=${join(pki, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
       '--profiling=false',
+      // The 'kubernetes' Service cannot point at a loopback address; nothing in the dev cluster needs it.
+      '--endpoint-reconciler-type=none',
       '--v=1',
     ]);
     const certFile = join(pki, 'apiserver.crt');

@@ -262,3 +262,45 @@ clusterTest('deleting a namespace with running and finished pods completes', asy
   await ctx.core.deleteNamespace({ name: ns });
   await waitForGone(`namespace ${ns}`, () => ctx.core.readNamespace({ name: ns }), 90_000);
 });
+
+clusterTest(
+  'a container waits with CreateContainerConfigError until its Secret exists, then runs',
+  async (ctx) => {
+    await ctx.core.createNamespacedPod({
+      namespace: ctx.namespace,
+      body: {
+        metadata: { name: 'late' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'main',
+              image: ctx.image,
+              args: ['debug', 'expect-env', 'TOKEN', 'arrived'],
+              env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'late-secret', key: 'token' } } }],
+            },
+          ],
+        },
+      },
+    });
+    const waiting = await waitForPod(
+      ctx,
+      'late',
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError',
+    );
+    assert.match(
+      waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '',
+      /secret "late-secret" not found/,
+    );
+    await ctx.core.createNamespacedSecret({
+      namespace: ctx.namespace,
+      body: { metadata: { name: 'late-secret' }, stringData: { token: 'arrived' } },
+    });
+    const done = await waitForPod(
+      ctx,
+      'late',
+      (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed',
+    );
+    assert.equal(done.status?.phase, 'Succeeded');
+  },
+);

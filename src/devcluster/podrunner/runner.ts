@@ -39,6 +39,10 @@ export interface PodRunnerOptions {
 
 const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const podKey = (p: V1Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
+const fieldsOf = (p: V1Pod): Record<string, unknown> => ({
+  namespace: p.metadata?.namespace,
+  name: p.metadata?.name,
+});
 
 /**
  * Plays the kubelet (and the scheduler) for pods whose images it knows: binds them to its own Node,
@@ -134,7 +138,9 @@ export class PodRunner {
         'the local pod runner restarted while this pod ran; its containers were lost',
       );
     } else {
-      void fresh.run();
+      fresh
+        .run()
+        .catch((err: unknown) => this.log('pod run failed', { ...fieldsOf(pod), err: apiMessage(err) }));
     }
   }
 
@@ -365,9 +371,12 @@ class PodRun {
         break;
       } catch (err) {
         if (this.#ended) return;
-        if (!(err instanceof ConfigError)) throw err;
+        // A reference that does not resolve yet is the kubelet's CreateContainerConfigError; any other
+        // failure (an API error) is retried the same way, with its message shown.
+        const reason = err instanceof ConfigError ? 'CreateContainerConfigError' : 'ContainerCreating';
+        const message = err instanceof ConfigError ? err.message : apiMessage(err);
         for (const c of [...this.#rec.init, ...this.#rec.main]) {
-          c.current = { state: 'waiting', reason: 'CreateContainerConfigError', message: err.message };
+          c.current = { state: 'waiting', reason, message };
         }
         this.#write();
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
@@ -528,24 +537,40 @@ class PodRun {
       return t;
     };
     if (this.#ended) return end(137, this.#killReason);
-    let argv: string[];
-    let env: Record<string, string>;
     const mounts: Mount[] = [];
+    let template: string[];
     try {
       for (const m of spec.volumeMounts ?? []) {
         const host = prepared.mounts.get(m.name);
         if (host === undefined) throw new ConfigError(`volumeMount "${m.name}" names no volume of the pod`);
         mounts.push({ mountPath: m.mountPath, hostPath: m.subPath ? join(host, m.subPath) : host });
       }
-      const resolved = await resolveEnv(this.pod, spec, this.#r.sources());
-      env = Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, translatePaths(v, mounts)]));
-      argv = cliArgs(spec, this.#r.prefixFor(spec)).map((a) =>
-        translatePaths(expandVars(a, resolved), mounts),
-      );
+      template = cliArgs(spec, this.#r.prefixFor(spec));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      return end(128, message);
+      return end(128, err instanceof Error ? err.message : String(err));
     }
+    // The environment is resolved when the container starts, as the kubelet does: a Secret or
+    // ConfigMap that does not exist yet keeps it waiting (CreateContainerConfigError), retried.
+    let resolved: Record<string, string>;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        resolved = await resolveEnv(this.pod, spec, this.#r.sources());
+        break;
+      } catch (err) {
+        if (this.#ended) return end(137, this.#killReason);
+        const config = err instanceof ConfigError;
+        rec.current = {
+          state: 'waiting',
+          reason: config ? 'CreateContainerConfigError' : 'ContainerCreating',
+          message: config ? err.message : apiMessage(err),
+        };
+        this.#write();
+        await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 10_000)));
+      }
+    }
+    if (this.#ended) return end(137, this.#killReason);
+    const env = Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, translatePaths(v, mounts)]));
+    const argv = template.map((a) => translatePaths(expandVars(a, resolved), mounts));
     const o = this.#r.options;
     const base: Record<string, string> = {
       PATH: [...(o.extraPath ?? []), process.env.PATH ?? '/usr/bin:/bin'].join(':'),
