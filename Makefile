@@ -4,10 +4,14 @@ SHELL := bash
 RUN := tools/with-node.sh
 NODE_TEST := $(RUN) node --disable-warning=ExperimentalWarning --test --test-reporter=spec
 
-.PHONY: setup typecheck lint test-unit test-integration test demo bench clean-cache
+.PHONY: setup typecheck lint test-unit test-integration test demo bench clean-cache generate
 
 setup:
 	tools/setup.sh
+
+# Regenerates deploy/crds from the Kinds in src/api/kinds (a unit test fails when they differ).
+generate:
+	$(RUN) node tools/gen-crds.ts
 
 typecheck:
 	$(RUN) npx tsc --noEmit -p .

@@ -32,6 +32,8 @@ export interface CommonOptions {
   quiet?: boolean;
   /** Wait this long for a lock instead of failing at once (Go duration, e.g. `5m`). */
   retryLock?: string;
+  /** Take no lock at all (read-only commands whose result may then be inconsistent). */
+  noLock?: boolean;
   /** Use this cache directory. Mutually exclusive with `noCache`. */
   cacheDir?: string;
   noCache?: boolean;
@@ -42,6 +44,11 @@ export interface CommonOptions {
   /** Progress messages per second (RESTIC_PROGRESS_FPS), e.g. 1/60 for one status line a minute. */
   progressFps?: number;
   compression?: Compression;
+  /** Upload and download limits in KiB/s (`--limit-upload`, `--limit-download`). */
+  limitUpload?: number;
+  limitDownload?: number;
+  /** Target pack size in MiB (`--pack-size`). */
+  packSize?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -123,6 +130,7 @@ function commonArgs(common: CommonOptions, jsonByDefault: boolean): string[] {
   if (common.json ?? jsonByDefault) args.push('--json');
   if (common.quiet) args.push('--quiet');
   if (common.retryLock !== undefined) args.push('--retry-lock', checkDuration('retryLock', common.retryLock));
+  if (common.noLock) args.push('--no-lock');
   if (common.cacheDir !== undefined && common.noCache) {
     throw new ResticUsageError('cacheDir and noCache cannot be combined');
   }
@@ -130,6 +138,12 @@ function commonArgs(common: CommonOptions, jsonByDefault: boolean): string[] {
   if (common.noCache) args.push('--no-cache');
   if (common.cleanupCache) args.push('--cleanup-cache');
   if (common.compression !== undefined) args.push('--compression', common.compression);
+  if (common.limitUpload !== undefined)
+    args.push('--limit-upload', String(positiveInteger('limitUpload', common.limitUpload)));
+  if (common.limitDownload !== undefined)
+    args.push('--limit-download', String(positiveInteger('limitDownload', common.limitDownload)));
+  if (common.packSize !== undefined)
+    args.push('--pack-size', String(positiveInteger('packSize', common.packSize)));
   return args;
 }
 
@@ -195,6 +209,11 @@ export interface BackupOptions {
   tags?: readonly string[];
   /** Parent snapshot to compare against instead of restic's own choice. */
   parent?: string;
+  /**
+   * How restic picks the parent when `parent` is unset: the newest snapshot of the same group
+   * (`host,paths` by default; any combination of host, paths and tags).
+   */
+  groupBy?: string;
   excludes?: readonly string[];
   /** Do not create a snapshot when nothing changed since the parent. */
   skipIfUnchanged?: boolean;
@@ -214,6 +233,7 @@ export function backupCommand(
   for (const tag of unique(options.tags ?? [])) flags.push('--tag', checkTag(tag));
   if (options.parent !== undefined)
     flags.push('--parent', checkSnapshotId(options.parent, { allowLatest: false }));
+  if (options.groupBy !== undefined) flags.push('--group-by', checkGroupBy(options.groupBy));
   for (const exclude of options.excludes ?? []) flags.push('--exclude', text('exclude pattern', exclude));
   if (options.skipIfUnchanged) flags.push('--skip-if-unchanged');
   if (options.dryRun) flags.push('--dry-run');
@@ -664,6 +684,27 @@ export function copyCommand(
     },
     { ...common, options: undefined },
   );
+}
+
+/** What `restic cat` prints: the repository config, or one lock file (both as JSON). */
+export type CatObject = { type: 'config' } | { type: 'lock'; id: string };
+
+/**
+ * `restic cat config` (opens the repository: exit 10 when there is none, 12 for a wrong password) or
+ * `restic cat lock <id>`. Prints indented JSON; `--json` is not needed.
+ */
+export function catCommand(target: ResticTarget, object: CatObject, common?: CommonOptions): ResticCommand {
+  if (object.type === 'lock' && !SNAPSHOT_ID.test(object.id)) {
+    throw new ResticUsageError(`lock ID ${JSON.stringify(object.id)} must be 8 to 64 lowercase hex digits`);
+  }
+  const positional = object.type === 'config' ? ['config'] : ['lock', object.id];
+  // `cat` takes its type as the first positional argument, before any `--`.
+  return build(target, { subcommand: ['cat', ...positional], jsonByDefault: false }, common);
+}
+
+/** `restic list locks`: one lock ID per line. restic takes no lock for this listing. */
+export function listLocksCommand(target: ResticTarget, common?: CommonOptions): ResticCommand {
+  return build(target, { subcommand: ['list', 'locks'], jsonByDefault: false }, common);
 }
 
 /** A shell-like rendering of a command for logs and messages. Safe to print: argv holds no secrets. */

@@ -1,0 +1,168 @@
+// restic's repository locks, and how Cairn gets rid of the ones a killed process left behind.
+//
+// Facts (restic v0.19.1, `internal/restic/lock.go`, `internal/repository/lock.go`; measured in
+// docs/restic.md):
+// - backup, copy (target) and key add take a shared lock; check, forget, prune, key remove/passwd take an
+//   exclusive one; snapshots, restore, dump, stats, cat, key list take a shared (read) lock.
+// - Shared locks coexist; an exclusive lock conflicts with every other lock.
+// - A running restic refreshes its lock every 5 minutes (a new lock file with a new time replaces the old).
+// - Taking a lock NEVER skips a stale lock: a dead process's lock blocks forever, until `restic unlock`
+//   removes it. `unlock` (without --remove-all) removes only locks it judges stale: older than 30 minutes,
+//   or from this very hostname with a PID that no longer answers a signal (restic sends it SIGHUP).
+// - The hostname in a lock is os.Hostname(); in Kubernetes that is the pod's name. A new pod never shares
+//   it, so a killed backup pod's lock stays "live" for `unlock` until 30 minutes after its last refresh.
+//
+// So Cairn: waits for locks with `--retry-lock`, runs `unlock` (stale only) before exclusive commands, and
+// offers `planLockCleanup`, which also judges a lock stale when its host is known to be gone (a pod that
+// no longer exists or has terminated). Such locks are removed one by one through a LockDeleter (the
+// storage backend deletes `locks/<id>`), never with `unlock --remove-all`, which would also break live
+// locks taken in the meantime.
+
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { parseGoDuration } from './backend-retries.ts';
+
+/** restic's StaleLockTimeout. */
+export const STALE_LOCK_TIMEOUT_MS = 30 * 60_000;
+/** restic's lock refresh interval: a live process's newest lock is never older than this (plus latency). */
+export const LOCK_REFRESH_INTERVAL_MS = 5 * 60_000;
+
+/** One lock file, as `restic cat lock <id>` prints it. */
+export interface ResticLock {
+  id: string;
+  /** When the lock was created or last refreshed (RFC 3339). */
+  time: string;
+  exclusive: boolean;
+  hostname: string;
+  username: string;
+  pid: number;
+}
+
+/** Reads `restic cat lock` output; undefined when it is not a lock. */
+export function parseLock(id: string, text: string): ResticLock | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const o = value as Record<string, unknown>;
+  if (typeof o.time !== 'string') return undefined;
+  return {
+    id,
+    time: o.time,
+    exclusive: o.exclusive === true,
+    hostname: typeof o.hostname === 'string' ? o.hostname : '',
+    username: typeof o.username === 'string' ? o.username : '',
+    pid: typeof o.pid === 'number' ? o.pid : 0,
+  };
+}
+
+/** Lock IDs from `restic list locks` (one per line). */
+export function parseLockIds(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^[0-9a-f]{64}$/.test(line));
+}
+
+/** The holder restic names when it cannot take a lock (exit 11). */
+export interface LockHolder {
+  exclusive: boolean;
+  pid: number;
+  hostname: string;
+  username: string;
+  /** The holder's lock age as restic printed it, in milliseconds (NaN when unreadable). */
+  ageMs: number;
+  /** The short storage ID of the lock file. */
+  storageId: string;
+}
+
+/**
+ * Reads restic's "repository is already locked [exclusively ]by PID <pid> on <host> by <user> ..." message;
+ * undefined when the text has none.
+ */
+export function parseLockHolder(message: string): LockHolder | undefined {
+  const match = /already locked (exclusively )?by PID (\d+) on (\S+) by (.+?) \(UID/.exec(message);
+  if (!match) return undefined;
+  const age = /lock was created at [^(]*\(([^)]+) ago\)/.exec(message);
+  const storage = /storage ID ([0-9a-f]+)/.exec(message);
+  return {
+    exclusive: match[1] !== undefined,
+    pid: Number(match[2]),
+    hostname: match[3] ?? '',
+    username: match[4] ?? '',
+    ageMs: age?.[1] ? parseGoDuration(age[1]) : Number.NaN,
+    storageId: storage?.[1] ?? '',
+  };
+}
+
+/** Why a lock may go, or why it stays. */
+export type LockVerdict =
+  /** Older than the stale timeout: restic's own `unlock` would remove it too. */
+  | 'stale-by-age'
+  /** Its host (pod) is known to be gone, so its process is dead. */
+  | 'host-gone'
+  /** Its process may still run: leave it. */
+  | 'keep';
+
+export interface LockJudgement {
+  lock: ResticLock;
+  verdict: LockVerdict;
+  ageMs: number;
+}
+
+export interface LockCleanupPolicy {
+  now: Date;
+  /**
+   * Whether the process that wrote a lock on this hostname can no longer run: in Kubernetes, no Pod of
+   * this name exists or it has terminated. Answer false when unsure. Unset: only age counts.
+   */
+  isHostGone?: (hostname: string) => boolean | Promise<boolean>;
+  /** Default: restic's 30 minutes. */
+  staleAfterMs?: number;
+}
+
+/**
+ * Judges each lock. Pure apart from `isHostGone`. A lock is removed only with evidence its process is dead:
+ * its age, or its host gone. A lock with an unreadable time is kept.
+ */
+export async function planLockCleanup(
+  locks: readonly ResticLock[],
+  policy: LockCleanupPolicy,
+): Promise<LockJudgement[]> {
+  const staleAfter = policy.staleAfterMs ?? STALE_LOCK_TIMEOUT_MS;
+  const out: LockJudgement[] = [];
+  for (const lock of locks) {
+    const ageMs = policy.now.getTime() - Date.parse(lock.time);
+    let verdict: LockVerdict = 'keep';
+    if (Number.isFinite(ageMs) && ageMs > staleAfter) verdict = 'stale-by-age';
+    else if (lock.hostname !== '' && policy.isHostGone && (await policy.isHostGone(lock.hostname))) {
+      verdict = 'host-gone';
+    }
+    out.push({ lock, verdict, ageMs });
+  }
+  return out;
+}
+
+/** Deletes the lock file `locks/<id>` of one repository in its backend. */
+export type LockDeleter = (lockId: string) => Promise<void>;
+
+/** The deleter for a repository on a local path (a mounted volume). */
+export function localLockDeleter(repositoryPath: string): LockDeleter {
+  return async (lockId) => {
+    if (!/^[0-9a-f]{64}$/.test(lockId)) throw new Error(`not a lock ID: ${JSON.stringify(lockId)}`);
+    try {
+      await unlink(join(repositoryPath, 'locks', lockId));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  };
+}
+
+/** The object key of a lock file under a repository's key (`<prefix>/<repo>/repository/v1/<s>/<c>`). */
+export function lockObjectKey(repositoryKey: string, lockId: string): string {
+  return `${repositoryKey.replace(/\/+$/, '')}/locks/${lockId}`;
+}

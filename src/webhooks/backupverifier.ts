@@ -1,0 +1,67 @@
+// BackupVerifier admission: the rules KubeStash intended (its own check is inverted and never registered).
+import { verdict, type Decision, type Denial } from './decision.ts';
+import { at, isObject, str } from './json.ts';
+
+/**
+ * `restoreOption` with `addonInfo`, `scheduler` and `type` are required; a Query verifier needs `query`
+ * and `function`; a Script verifier needs `script.location` and `function`.
+ */
+export function validateBackupVerifier(object: unknown): Decision {
+  const d: Denial[] = [];
+  const spec = at(object, 'spec');
+  const restore = at(spec, 'restoreOption');
+  if (!isObject(restore)) {
+    d.push({
+      field: 'spec.restoreOption',
+      problem: 'is required',
+      fix: 'add restoreOption: {target: ..., addonInfo: {name, tasks}} describing the restore to verify with',
+    });
+  } else if (!isObject(restore.addonInfo)) {
+    d.push({
+      field: 'spec.restoreOption.addonInfo',
+      problem: 'is required',
+      fix: 'name the Addon and restore task, e.g. {name: kubedump-addon, tasks: [{name: manifest-restore}]}',
+    });
+  }
+  if (!isObject(at(spec, 'scheduler'))) {
+    d.push({
+      field: 'spec.scheduler',
+      problem: 'is required (a top-level spec.schedule is not an API field)',
+      fix: 'add scheduler: {schedule: "<cron>", jobTemplate: {backoffLimit: 1}}',
+    });
+  }
+  const type = str(at(spec, 'type'));
+  if (!type) {
+    d.push({ field: 'spec.type', problem: 'is required', fix: 'set type to RestoreOnly, Query or Script' });
+  }
+  const fn = str(at(spec, 'function'));
+  if (type === 'Query') {
+    if (!isObject(at(spec, 'query')))
+      d.push({
+        field: 'spec.query',
+        problem: 'is required for type Query',
+        fix: 'add the queries to run, e.g. query: {mySQL: [{database, table, rowCount}]}',
+      });
+    if (!fn)
+      d.push({
+        field: 'spec.function',
+        problem: 'is required for type Query',
+        fix: 'name the Function that runs the queries',
+      });
+  }
+  if (type === 'Script') {
+    if (!str(at(spec, 'script', 'location')))
+      d.push({
+        field: 'spec.script.location',
+        problem: 'is required for type Script',
+        fix: 'give the absolute path of the script inside the verifier pod',
+      });
+    if (!fn)
+      d.push({
+        field: 'spec.function',
+        problem: 'is required for type Script',
+        fix: 'name the Function that runs the script',
+      });
+  }
+  return verdict(d);
+}

@@ -1,0 +1,57 @@
+// Reading admission objects defensively. A mutating webhook sees the object before the CRD schema has
+// checked it, so any field may hold any JSON value; these helpers never throw on a wrong shape.
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object at `v`, or undefined when `v` is anything else. */
+export function obj(v: unknown): JsonObject | undefined {
+  return isObject(v) ? v : undefined;
+}
+
+/** The string at `v`, or undefined when `v` is anything else. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The array at `v`, or an empty array when `v` is anything else. */
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Walks `keys` through nested objects; undefined as soon as one step is not an object. */
+export function at(v: unknown, ...keys: string[]): unknown {
+  let cur = v;
+  for (const k of keys) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** JSON with object keys sorted, so two values compare equal exactly when their texts do. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+    return out;
+  }
+  return v;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** A quoted value for messages: `"x"`. */
+export function q(s: string): string {
+  return JSON.stringify(s);
+}
