@@ -18,9 +18,9 @@
 // storage backend deletes `locks/<id>`), never with `unlock --remove-all`, which would also break live
 // locks taken in the meantime.
 
-import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-
+import type { StorageBackend } from '../storage/backend.ts';
+import { componentLockKey } from '../storage/paths.ts';
+import type { ResolvedStorage } from '../storage/types.ts';
 import { parseGoDuration } from './backend-retries.ts';
 
 /** restic's StaleLockTimeout. */
@@ -150,19 +150,16 @@ export async function planLockCleanup(
 /** Deletes the lock file `locks/<id>` of one repository in its backend. */
 export type LockDeleter = (lockId: string) => Promise<void>;
 
-/** The deleter for a repository on a local path (a mounted volume). */
-export function localLockDeleter(repositoryPath: string): LockDeleter {
-  return async (lockId) => {
-    if (!/^[0-9a-f]{64}$/.test(lockId)) throw new Error(`not a lock ID: ${JSON.stringify(lockId)}`);
-    try {
-      await unlink(join(repositoryPath, 'locks', lockId));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  };
-}
-
-/** The object key of a lock file under a repository's key (`<prefix>/<repo>/repository/v1/<s>/<c>`). */
-export function lockObjectKey(repositoryKey: string, lockId: string): string {
-  return `${repositoryKey.replace(/\/+$/, '')}/locks/${lockId}`;
+/**
+ * The deleter for one component repository: removes `locks/<id>` through the storage backend of its
+ * BackupStorage (for a local storage, a backend whose root is where the volume is mounted here). A lock
+ * already gone is success: its owner finished or another cleaner was first.
+ */
+export function backendLockDeleter(
+  backend: Pick<StorageBackend, 'delete'>,
+  storage: ResolvedStorage,
+  repositoryPath: string,
+  component: string,
+): LockDeleter {
+  return (lockId) => backend.delete(componentLockKey(storage, repositoryPath, component, lockId));
 }

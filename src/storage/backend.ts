@@ -1,7 +1,8 @@
 // The one interface through which Cairn reads and writes its small metadata files (`metadata.yaml`,
 // `repository.yaml`, `snapshots/<name>.yaml`) on a BackupStorage, and the factory that picks the adapter for
 // its provider. restic reads and writes the repositories themselves; nothing here touches their contents,
-// except `deleteUnder`, which a WipeOut uses to remove a whole repository directory.
+// except `deleteUnder`, which a WipeOut uses to remove a whole repository directory, and `delete` of a single
+// lock file whose process is known to be dead (src/restic/locks.ts).
 //
 // Keys are the ones src/storage/paths.ts builds: `/`-separated, relative to the BackupStorage root (the
 // bucket or container for object stores, the mount directory for local). Prefixes are directory keys:
@@ -38,6 +39,11 @@ export interface StorageBackend {
    * service returns them. Order is the service's; use `listAll` for a sorted array.
    */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Deletes one object. Deleting an object that does not exist succeeds (another process removed it
+   * first, which is what the caller wanted); a missing bucket is still bucket-missing.
+   */
+  delete(key: string): Promise<void>;
   /** Deletes every object under the directory `prefix` (which must not be empty); returns how many. */
   deleteUnder(prefix: string): Promise<number>;
   /** Releases connections. The backend must not be used afterwards. */

@@ -5,6 +5,7 @@
 //   <prefix>/<repository path>/repository.yaml
 //   <prefix>/<repository path>/snapshots/<snapshot>.yaml
 //   <prefix>/<repository path>/repository/v1/<session>/<component>/   ← a plain restic repository
+//   <prefix>/<repository path>/repository/v1/<session>/<component>/locks/<id>   ← one of restic's locks
 //
 // Keys are object keys inside the bucket or container (s3, gcs, azure) or paths relative to the mount path
 // (local). They never start or end with `/`, never hold an empty, `.` or `..` segment, and never hold a
@@ -172,6 +173,26 @@ export function componentRepositoryKey(
 ): string {
   const { version, session, component: name } = parseComponentPath(component);
   return joinKey(repositoryDirKey(storage, repositoryPath), componentPath(session, name, version));
+}
+
+/** The directory inside a restic repository that holds one file per lock, named by its 64-hex-digit ID. */
+export const RESTIC_LOCKS_DIR = 'locks';
+const RESTIC_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Key of one lock file of a component's restic repository, the only restic file Cairn ever touches itself
+ * (to remove the lock of a process known to be dead). `lockId` must be a full restic ID.
+ */
+export function componentLockKey(
+  storage: ResolvedStorage,
+  repositoryPath: string,
+  component: string,
+  lockId: string,
+): string {
+  if (!RESTIC_ID.test(lockId)) {
+    throw new StorageConfigError(`lock ID ${JSON.stringify(lockId)} is not a 64-digit hex restic ID`);
+  }
+  return joinKey(componentRepositoryKey(storage, repositoryPath, component), RESTIC_LOCKS_DIR, lockId);
 }
 
 /** The absolute filesystem path of a key on a local storage, as seen where the volume is mounted. */

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { startProcess, tailFile, type ManagedProcess } from '../../src/devcluster/processes.ts';
 import { freePort } from '../../src/devcluster/ports.ts';
@@ -56,6 +56,10 @@ export interface MinioServer extends Emulator {
   /** A `spec.storage` pointing at a bucket of this server. */
   storageSpec(bucket: string, prefix?: string): StorageSpec;
   createBucket(name: string): Promise<void>;
+  /** A client of this server with the SDK settings MinIO needs; the caller destroys it. */
+  s3Client(): S3Client;
+  /** Every object key in `bucket` under `prefix` (a plain string prefix), sorted. */
+  keys(bucket: string, prefix?: string): Promise<string[]>;
   /** Stops MinIO if it runs and starts it again on the same port, data directory and credentials. */
   restart(): Promise<void>;
 }
@@ -246,6 +250,15 @@ export async function startMinio(owner?: CleanupOwner): Promise<MinioServer> {
     ready: httpStatusIs(`${endpoint}/minio/health/ready`, (s) => s === 200),
   });
   const secretData = { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey };
+  const s3Client = (): S3Client =>
+    new S3Client({
+      endpoint,
+      region,
+      forcePathStyle: true,
+      credentials: { accessKeyId, secretAccessKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
   return launch(
     r,
     () =>
@@ -259,14 +272,27 @@ export async function startMinio(owner?: CleanupOwner): Promise<MinioServer> {
         backendOptions: {},
         storageSpec: (bucket, prefix) => ({ provider: 's3', s3: { endpoint, bucket, prefix, region } }),
         async createBucket(name) {
-          const client = new S3Client({
-            endpoint,
-            region,
-            forcePathStyle: true,
-            credentials: { accessKeyId, secretAccessKey },
-          });
+          const client = s3Client();
           try {
             await client.send(new CreateBucketCommand({ Bucket: name }));
+          } finally {
+            client.destroy();
+          }
+        },
+        s3Client,
+        async keys(bucket, prefix = '') {
+          const client = s3Client();
+          try {
+            const keys: string[] = [];
+            let token: string | undefined;
+            do {
+              const page = await client.send(
+                new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+              );
+              for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+              token = page.NextContinuationToken;
+            } while (token);
+            return keys.sort();
           } finally {
             client.destroy();
           }

@@ -23,14 +23,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { ResticRepository, type RepositoryOptions } from '../../src/restic/commands.ts';
 import { ResticError } from '../../src/restic/errors.ts';
-import { localLockDeleter } from '../../src/restic/locks.ts';
+import { backendLockDeleter } from '../../src/restic/locks.ts';
 import type { RunnerEvent } from '../../src/restic/runner.ts';
+import { createBackend } from '../../src/storage/backend.ts';
+import { resolveStorage } from '../../src/storage/resolve.ts';
 import type { StorageSpec } from '../../src/storage/types.ts';
 import { startFakeGcs, startMinio, type FakeGcsServer, type MinioServer } from '../harness/objectstores.ts';
 
@@ -129,29 +130,6 @@ interface Backend {
   repoKey: string;
 }
 
-async function s3Keys(bucket: string): Promise<string[]> {
-  const client = new S3Client({
-    endpoint: minio.endpoint,
-    region: minio.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  try {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.NextContinuationToken;
-    } while (token);
-    return keys.sort();
-  } finally {
-    client.destroy();
-  }
-}
-
 async function gcsKeys(bucket: string): Promise<string[]> {
   const keys: string[] = [];
   let token = '';
@@ -230,7 +208,7 @@ describe('a component repository through its whole life', { concurrency: true },
         storage: minio.storageSpec('life', PREFIX),
         storageSecret: { ...minio.secretData },
         env: {},
-        keys: () => s3Keys('life'),
+        keys: () => minio.keys('life'),
         repoKey: `${PREFIX}/${REPOSITORY_PATH}/${COMPONENT}`,
       }),
     async () => {
@@ -473,7 +451,7 @@ describe('failures', { concurrency: true }, () => {
           storage: minio.storageSpec(bucket, PREFIX),
           storageSecret: { ...minio.secretData },
           env: {},
-          keys: () => s3Keys(bucket),
+          keys: () => minio.keys(bucket),
           repoKey: `${PREFIX}/${REPOSITORY_PATH}/${COMPONENT}`,
         };
         const slow = await open(backend, PASSWORD, SLOW);
@@ -488,7 +466,9 @@ describe('failures', { concurrency: true }, () => {
           // The upload has begun once the first pack is in the bucket.
           await waitFor(
             async () =>
-              (await s3Keys(bucket)).some((k) => k.startsWith(`${backend.repoKey}/data/`)) ? true : undefined,
+              (await minio.keys(bucket)).some((k) => k.startsWith(`${backend.repoKey}/data/`))
+                ? true
+                : undefined,
             { what: 'the first data pack in the bucket', timeoutMs: 30_000, intervalMs: 50 },
           );
           await minio.stop();
@@ -541,28 +521,44 @@ describe('failures', { concurrency: true }, () => {
     assert.deepEqual(await repo.listLocks(), []);
   });
 
-  test('a lock from a pod that is gone blocks check until Cairn removes it; restic unlock cannot', async (t) => {
-    if (spawnSync('unshare', ['--uts', 'true']).status !== 0) {
-      t.skip('needs unshare --uts (root) to give restic another hostname');
-      return;
-    }
-    // restic under another hostname, as in a pod: os.Hostname() is what restic writes into its lock.
+  // On GCS: the tests beside it stop MinIO, and a GCS 404 does not say whether the object or the bucket is
+  // missing, the subtle case of StorageBackend.delete.
+  test('a lock from a pod that is gone blocks check until Cairn removes it through the GCS backend; restic unlock cannot', async (t) => {
+    // restic under another hostname, as in a pod: os.Hostname() is what restic writes into its lock. A
+    // new UTS namespace needs root, or a user namespace where the machine allows unprivileged ones.
+    const unshare = [['--uts'], ['--user', '--map-root-user', '--uts']].find(
+      (flags) => spawnSync('unshare', [...flags, 'true']).status === 0,
+    );
+    assert.ok(unshare, 'unshare cannot create a UTS namespace here (needs root or user namespaces)');
     const podRestic = join(work, 'restic-in-pod');
     writeFileSync(
       podRestic,
-      `#!/bin/sh\nexec unshare --uts sh -c 'hostname backup-pod-x1; exec "$0" "$@"' ${JSON.stringify(restic)} "$@"\n`,
+      `#!/bin/sh\nexec unshare ${unshare.join(' ')} sh -c 'hostname backup-pod-x1; exec "$0" "$@"' ${JSON.stringify(restic)} "$@"\n`,
     );
     chmodSync(podRestic, 0o755);
 
-    const backend = localBackend('local-gone-pod');
+    const bucket = 'gone-pod';
+    await gcs.createBucket(bucket);
+    const backend: Backend = {
+      name: 'gcs',
+      storage: gcs.storageSpec(bucket, PREFIX),
+      storageSecret: { ...gcs.secretData, GOOGLE_ACCESS_TOKEN: GCS_TOKEN },
+      env: { STORAGE_EMULATOR_HOST: gcs.endpoint },
+      keys: () => gcsKeys(bucket),
+      repoKey: `${PREFIX}/${REPOSITORY_PATH}/${COMPONENT}`,
+    };
     const repo = await open(backend, PASSWORD, { lockWait: '2s' });
     const inPod = await open(backend, PASSWORD, { ...SLOW, process: { binary: podRestic } });
-    t.after(() => Promise.all([repo.close(), inPod.close()]));
+    const storage = resolveStorage(backend.storage);
+    const objects = await createBackend(storage, gcs.secretData, gcs.backendOptions);
+    t.after(() => Promise.all([repo.close(), inPod.close(), objects.close()]));
     await repo.init();
     const big = writeBig('big-pod');
     let pid = 0;
     const backup = inPod.backup({ paths: [big] }, { onSpawn: (p) => (pid = p) }).catch(record);
-    await waitFor(() => (walk(join(backend.root, backend.repoKey, 'locks')).length > 0 ? true : undefined), {
+    const lockKeys = async (): Promise<string[]> =>
+      (await backend.keys()).filter((k) => k.startsWith(`${backend.repoKey}/locks/`));
+    await waitFor(async () => ((await lockKeys()).length > 0 ? true : undefined), {
       what: 'the pod backup lock',
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -576,14 +572,20 @@ describe('failures', { concurrency: true }, () => {
     assert.equal(blocked.retryable, true);
     assert.match(blocked.message, /locked by PID \d+ on backup-pod-x1/);
 
+    const [podLock] = await lockKeys();
     const cleanup = await repo.cleanupLocks(
       { isHostGone: (host) => host === 'backup-pod-x1' },
-      localLockDeleter(join(backend.root, backend.repoKey)),
+      backendLockDeleter(objects, storage, REPOSITORY_PATH, COMPONENT),
     );
     assert.deepEqual(
       cleanup.judgements.map((j) => [j.lock.hostname, j.verdict]),
       [['backup-pod-x1', 'host-gone']],
     );
+    assert.deepEqual(
+      cleanup.removed.map((id) => `${backend.repoKey}/locks/${id}`),
+      [podLock],
+    );
+    assert.deepEqual(await lockKeys(), []);
     assert.equal((await repo.check()).ok, true);
   });
 });

@@ -17,6 +17,7 @@ import {
 import { StorageBackendError, StorageErrorKind } from '../../src/storage/classify.ts';
 import { StorageConfigError } from '../../src/storage/errors.ts';
 import {
+  componentLockKey,
   metadataKey,
   repositoryDirKey,
   repositoryKey,
@@ -119,6 +120,7 @@ async function assertAccessDenied(
     ['stat', () => backend.stat(key)],
     ['put', () => backend.put(key, 'x')],
     ['list', () => listAll(backend, storagePrefix(storage))],
+    ['delete', () => backend.delete(key)],
   ];
   for (const [what, attempt] of attempts) {
     await assert.rejects(
@@ -194,9 +196,10 @@ function sharedBehaviours(target: () => Target): void {
     assert.deepEqual(await listAll(backend, snapshotsDirKey(storage, 'no-such-repo')), []);
   });
 
-  test('a missing bucket is bucket-missing on get, stat, list and put', async () => {
+  test('a missing bucket is bucket-missing on get, stat, list, put and delete', async () => {
     const { storage, missing } = target();
     const key = metadataKey(storage);
+    await assert.rejects(missing.delete(key), isKind(StorageErrorKind.bucketMissing));
     await assert.rejects(missing.get(key), isKind(StorageErrorKind.bucketMissing));
     await assert.rejects(missing.stat(key), isKind(StorageErrorKind.bucketMissing));
     await assert.rejects(listAll(missing, storagePrefix(storage)), isKind(StorageErrorKind.bucketMissing));
@@ -208,6 +211,23 @@ function sharedBehaviours(target: () => Target): void {
     await assert.rejects(backend.get('/demo/metadata.yaml'), StorageConfigError);
     await assert.rejects(backend.put('demo/../../etc/passwd', 'x'), StorageConfigError);
     await assert.rejects(backend.deleteUnder(''), StorageConfigError);
+  });
+
+  test('delete removes one lock file and nothing beside it; deleting it again succeeds', async () => {
+    const { storage, backend } = target();
+    const before = await listAll(backend, storagePrefix(storage));
+    const component = 'repository/v1/frequent-backup/manifest';
+    const [dead, live] = ['a', 'b'].map((c) => componentLockKey(storage, REPO, component, c.repeat(64)));
+    assert.ok(dead && live);
+    await backend.put(dead, 'lock');
+    await backend.put(live, 'lock');
+    await backend.delete(dead);
+    assert.equal(await backend.stat(dead), undefined);
+    assert.equal((await backend.get(live)).toString('utf8'), 'lock');
+    await backend.delete(dead);
+    await backend.delete(live);
+    assert.deepEqual(await listAll(backend, storagePrefix(storage)), before);
+    await assert.rejects(backend.delete(`${dead}/`), StorageConfigError);
   });
 
   test('deleteUnder removes a repository directory and nothing beside it', async () => {

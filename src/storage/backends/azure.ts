@@ -167,6 +167,16 @@ class AzureBackend implements StorageBackend {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    try {
+      // deleteIfExists swallows BlobNotFound only; ContainerNotFound still throws.
+      await this.container.getBlobClient(key).deleteIfExists({ deleteSnapshots: 'include' });
+    } catch (err) {
+      throw this.fail(err, 'delete', key);
+    }
+  }
+
   async deleteUnder(prefix: string): Promise<number> {
     checkDeletePrefix(prefix);
     const keys: string[] = [];

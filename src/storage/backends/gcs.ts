@@ -104,7 +104,7 @@ class GcsBackend implements StorageBackend {
     err: unknown,
     operation: StorageOperation,
     key: string,
-    subject?: 'bucket',
+    subject?: 'object' | 'bucket',
   ): StorageBackendError {
     return classifyError(err, {
       provider: 'gcs',
@@ -192,6 +192,18 @@ class GcsBackend implements StorageBackend {
       yield files.map((file) => file.name);
       pageToken = next && 'pageToken' in next ? next.pageToken : undefined;
     } while (pageToken);
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    try {
+      await this.bucket.file(key).delete();
+    } catch (err) {
+      const classified = this.fail(err, 'delete', key, 'object');
+      if (classified.kind !== StorageErrorKind.notFound) throw classified;
+      // A 404 may be the bucket's (fake-gcs-server does not tell them apart): only a missing object is fine.
+      await this.requireBucket('delete', key);
+    }
   }
 
   async deleteUnder(prefix: string): Promise<number> {

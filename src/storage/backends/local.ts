@@ -4,7 +4,7 @@
 // container's own filesystem instead would lose the data silently.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BackendOptions, ObjectStat, PutOptions, StorageBackend } from '../backend.ts';
 import {
@@ -166,6 +166,22 @@ class LocalBackend implements StorageBackend {
       const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
       if (entry.isDirectory()) yield* this.walk(key);
       else if (entry.isFile() && !entry.name.includes(TEMP_MARKER) && isKeySegment(entry.name)) yield key;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    const path = this.pathOf(key);
+    try {
+      if (!(await lstat(path)).isFile()) return; // a directory is not an object: list and get ignore it too
+      await unlink(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        await this.requireRoot('delete', key);
+        return;
+      }
+      throw this.fail(err, 'delete', key);
     }
   }
 

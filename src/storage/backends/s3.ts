@@ -12,6 +12,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -221,6 +222,16 @@ class S3Backend implements StorageBackend {
       yield (out.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    try {
+      // S3 answers 204 whether or not the key existed; a missing bucket is NoSuchBucket.
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      throw this.fail(err, 'delete', key);
+    }
   }
 
   async deleteUnder(prefix: string): Promise<number> {

@@ -11,7 +11,6 @@ import {
   parseGoDuration,
 } from '../../../src/restic/backend-retries.ts';
 import {
-  lockObjectKey,
   parseLock,
   parseLockHolder,
   parseLockIds,
@@ -131,13 +130,6 @@ describe('locks', () => {
         ['gone-pod', 'host-gone'],
         ['live-pod', 'keep'],
       ],
-    );
-  });
-
-  test('a lock object key sits under the component repository', () => {
-    assert.equal(
-      lockObjectKey('p/repo/repository/v1/s/manifest/', ID),
-      `p/repo/repository/v1/s/manifest/locks/${ID}`,
     );
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 
 import {
   checkSegment,
+  componentLockKey,
   componentPath,
   componentRepositoryKey,
   localPath,
@@ -66,6 +67,21 @@ describe('backend layout', () => {
       componentRepositoryKey(s3('demo'), '/cluster-manifests', 'repository/v1/frequent-backup/manifest'),
       'demo/cluster-manifests/repository/v1/frequent-backup/manifest',
     );
+  });
+
+  test("a restic lock is locks/<id> inside its component's repository, and only a full ID names one", () => {
+    const id = 'ab'.repeat(32);
+    assert.equal(
+      componentLockKey(s3('demo'), 'cluster-manifests', 'repository/v1/frequent-backup/manifest', id),
+      `demo/cluster-manifests/repository/v1/frequent-backup/manifest/locks/${id}`,
+    );
+    for (const bad of ['ab12', '../config', `${id}/x`, 'AB'.repeat(32)]) {
+      assert.throws(
+        () => componentLockKey(s3('demo'), 'r', 'repository/v1/s/c', bad),
+        StorageConfigError,
+        bad,
+      );
+    }
   });
 
   test('nested prefixes and repository paths are kept segment by segment', () => {
