@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDebugCommands } from './debug.ts';
 import { registerDevClusterCommands } from './devcluster.ts';
 import { registerOperatorCommand } from './operator.ts';
+import { registerRepoCommands } from './repo.ts';
 import { cairnVersion } from './version.ts';
 
 const program = new Command('cairn')
@@ -19,6 +20,7 @@ program
 registerDevClusterCommands(program);
 registerDebugCommands(program);
 registerOperatorCommand(program);
+registerRepoCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`cairn: ${err instanceof Error ? err.message : String(err)}\n`);

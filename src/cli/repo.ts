@@ -1,0 +1,245 @@
+// `cairn repo snapshots|check|unlock|password`: argv parsing and rendering only; what the commands do is
+// in ./repo/ (cluster → session → operations → src/restic).
+import { Command } from 'commander';
+import { loadKubeConfig } from '../kube/config.ts';
+import { RepoCliError, keyText } from './repo/cluster.ts';
+import * as ops from './repo/operations.ts';
+import { Output, SecretBook, bytes, parseFormat, table } from './repo/output.ts';
+import { openSession } from './repo/session.ts';
+
+interface CommonFlags {
+  namespace?: string;
+  component?: string;
+  output: string;
+  kubeconfig?: string;
+  context?: string;
+  restic?: string;
+  localRoot?: string;
+  lockWait: string;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .argument('<repository>', 'name of the Repository (storage.kubestash.com)')
+    .option(
+      '-n, --namespace <ns>',
+      "the Repository's namespace (default: the kubeconfig context's, else default)",
+    )
+    .option(
+      '--component <path>',
+      'only this component: its path (repository/v1/<session>/<component>), <session>/<component> or name',
+    )
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--restic <path>', 'the restic binary (default: restic on PATH)')
+    .option(
+      '--local-root <dir>',
+      'local BackupStorage only: the directory on this machine holding what the backup pods see at spec.storage.local.mountPath',
+    )
+    .option('--lock-wait <duration>', 'how long to wait for a lock held by someone else', '10s');
+}
+
+/** Reads the cluster, runs `operation` on the selected components, prints its result, sets the exit code. */
+async function run<F extends CommonFlags, R extends { ok: boolean }>(
+  name: string,
+  flags: F,
+  operation: (ctx: ops.Ctx, flags: F) => Promise<R>,
+  render: (result: R) => string,
+): Promise<void> {
+  const book = new SecretBook();
+  let out = new Output('table', book);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    out = new Output(parseFormat(flags.output), book);
+    const kc = loadKubeConfig(flags.kubeconfig);
+    if (flags.context) kc.setCurrentContext(flags.context);
+    const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+    const session = await openSession({
+      kc,
+      repository: { namespace, name },
+      ...(flags.component !== undefined ? { component: flags.component } : {}),
+      ...(flags.restic !== undefined ? { restic: flags.restic } : {}),
+      ...(flags.localRoot !== undefined ? { localRoot: flags.localRoot } : {}),
+      lockWait: flags.lockWait,
+      out,
+      book,
+      signal: abort.signal,
+    });
+    try {
+      const result = await operation({ session, out, book, signal: abort.signal }, flags);
+      out.result(result, () => render(result));
+      for (const c of (result as { components?: { path: string; error?: { message: string } }[] })
+        .components ?? []) {
+        if (c.error) out.error(`${c.path}: ${c.error.message}`);
+      }
+      if (!result.ok) process.exitCode = 1;
+    } finally {
+      await session.close();
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    out.error(message);
+    process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function registerRepoCommands(program: Command): void {
+  const repo = new Command('repo').description(
+    'inspect and repair the restic repositories of a Repository (as kubectl kubestash unlock|password do)',
+  );
+  program.addCommand(repo);
+
+  common(repo.command('snapshots'))
+    .description('list the restic snapshots of each component repository')
+    .action((name: string, flags: CommonFlags) =>
+      run(name, flags, (ctx) => ops.snapshots(ctx), renderSnapshots),
+    );
+
+  common(repo.command('check'))
+    .description('check the integrity of each component repository; exits 1 when any has errors')
+    .option(
+      '--read-data-subset <subset>',
+      'also read this part of the data: n/t, a percentage (10%) or a size',
+    )
+    .action((name: string, flags: CommonFlags & { readDataSubset?: string }) =>
+      run(name, flags, (ctx, f) => ops.check(ctx, f.readDataSubset), renderCheck),
+    );
+
+  common(repo.command('unlock'))
+    .description(
+      'remove stale locks (older than 30 min, or of a dead process on this host) of each component',
+    )
+    .option('--all', 'remove EVERY lock, those of running backups too (restic unlock --remove-all)')
+    .action((name: string, flags: CommonFlags & { all?: boolean }) =>
+      run(
+        name,
+        flags,
+        (ctx, f) => {
+          if (f.all) {
+            ctx.out.warn(
+              '--all removes every lock, including those of backups, prunes and checks that are running now; ' +
+                'a running prune whose lock is removed can corrupt the repository. Use it only when nothing else runs.',
+            );
+          }
+          return ops.unlock(ctx, f.all === true);
+        },
+        renderUnlock,
+      ),
+    );
+
+  const password = new Command('password')
+    .alias('pw')
+    .description('manage the restic password of the component repositories');
+  repo.addCommand(password);
+
+  common(password.command('list'))
+    .description('list the restic keys of each component repository')
+    .action((name: string, flags: CommonFlags) => run(name, flags, (ctx) => ops.keys(ctx), renderKeys));
+
+  common(password.command('update'))
+    .description(
+      "rotate every component's password to the RESTIC_PASSWORD of --new-password-secret, then write it into the Repository's encryption Secret",
+    )
+    .requiredOption(
+      '--new-password-secret <name>',
+      "Secret (in the Repository's namespace, or ns/name) whose RESTIC_PASSWORD is the new password",
+    )
+    .action((name: string, flags: CommonFlags & { newPasswordSecret: string }) =>
+      run(
+        name,
+        flags,
+        (ctx, f) => {
+          const [ns, secretName] = f.newPasswordSecret.includes('/')
+            ? f.newPasswordSecret.split('/', 2)
+            : [ctx.session.repository.key.namespace, f.newPasswordSecret];
+          if (!ns || !secretName) {
+            throw new RepoCliError('--new-password-secret must be NAME or NAMESPACE/NAME');
+          }
+          return ops.rotatePassword(ctx, { namespace: ns, name: secretName });
+        },
+        renderPassword,
+      ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables
+
+const shortTime = (iso: string): string => iso.replace(/\.\d+/, '').replace('T', ' ');
+
+function renderSnapshots(r: ops.SnapshotsResult): string {
+  const rows: string[][] = [];
+  for (const c of r.components) {
+    if (c.error) rows.push([c.path, 'error', '', '', '', '', '']);
+    for (const s of c.snapshots) {
+      rows.push([
+        c.path,
+        s.shortId,
+        shortTime(s.time),
+        s.hostname,
+        s.tags.join(','),
+        String(s.summary?.totalFilesProcessed ?? ''),
+        s.summary ? bytes(s.summary.totalBytesProcessed) : '',
+      ]);
+    }
+    if (!c.error && c.snapshots.length === 0) rows.push([c.path, '(none)', '', '', '', '', '']);
+  }
+  return table(['COMPONENT', 'ID', 'TIME', 'HOST', 'TAGS', 'FILES', 'SIZE'], rows);
+}
+
+function renderCheck(r: ops.CheckReport): string {
+  const rows = r.components.map((c) => [
+    c.path,
+    c.error ? 'failed to run' : c.check?.ok ? 'ok' : 'ERRORS',
+    c.check ? String(c.check.numErrors) : '',
+    c.check ? [...c.check.errors, ...c.check.brokenPacks.map((p) => `broken pack ${p}`)].join('; ') : '',
+  ]);
+  return table(['COMPONENT', 'RESULT', 'ERRORS', 'DETAILS'], rows);
+}
+
+function renderUnlock(r: ops.UnlockReport): string {
+  const rows = r.components.map((c) => [
+    c.path,
+    c.error ? 'error' : String(c.removed),
+    c.remaining
+      .map(
+        (l) =>
+          `${l.exclusive ? 'exclusive' : 'shared'} by PID ${l.pid} on ${l.hostname} since ${shortTime(l.time)}`,
+      )
+      .join('; ') || (c.error ? '' : 'none'),
+  ]);
+  return table(['COMPONENT', 'REMOVED', 'REMAINING LOCKS'], rows);
+}
+
+function renderKeys(r: ops.KeysReport): string {
+  const rows: string[][] = [];
+  for (const c of r.components) {
+    if (c.error) rows.push([c.path, 'error', '', '', '', '']);
+    for (const k of c.keys) {
+      rows.push([
+        c.path,
+        k.id.slice(0, 8),
+        k.current ? '*' : '',
+        k.userName,
+        k.hostName,
+        shortTime(k.created),
+      ]);
+    }
+  }
+  return table(['COMPONENT', 'KEY', 'CURRENT', 'USER', 'HOST', 'CREATED'], rows);
+}
+
+function renderPassword(r: ops.PasswordReport): string {
+  const rows = r.components.map((c) => [c.path, c.error ? 'error' : (c.state ?? '')]);
+  const tail = r.secretUpdated
+    ? `Secret ${keyText(r.encryptionSecret)} now holds the new password; Secret ${keyText(r.newPasswordSecret)} is no longer needed.\n`
+    : `Secret ${keyText(r.encryptionSecret)} was NOT changed; fix the errors and run the same command again (it resumes).\n`;
+  return table(['COMPONENT', 'STATE'], rows) + tail;
+}
