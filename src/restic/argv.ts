@@ -553,8 +553,13 @@ export interface KeyAddOptions {
 
 function newPasswordFile(target: ResticTarget, password: string): SecretFile {
   if (password === '') throw new ResticUsageError('the new password must not be empty');
-  // restic strips line endings when it reads a password file, so such a password could not be used as given.
-  if (/[\r\n]$/.test(password)) throw new ResticUsageError('the new password must not end with a line break');
+  // restic trims whitespace (and a byte-order mark) around a password it reads from a file, so such a
+  // password would get a key for another string.
+  if (/^[\s\uFEFF]|\s$/u.test(password)) {
+    throw new ResticUsageError(
+      'the new password must not start or end with whitespace (restic would strip it)',
+    );
+  }
   return { path: `${target.secretsDir}/${NEW_PASSWORD_FILE}`, contents: password, mode: SECRET_FILE_MODE };
 }
 

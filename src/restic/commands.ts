@@ -1,8 +1,9 @@
 // restic as a library: one ResticRepository per component repository, one method per command, typed
 // results. Builds commands with argv.ts, runs them with runner.ts, and applies Cairn's lock policy
-// (locks.ts): every command that takes a lock waits for it (`--retry-lock`), exclusive commands first
-// remove stale locks (`restic unlock`, never `--remove-all`), and a shared command that still finds the
-// repository locked removes stale locks and tries once more.
+// (locks.ts): every command that takes a lock waits for it (`--retry-lock`); an exclusive command is first
+// tried without waiting and, when it finds a lock, stale locks are removed (`restic unlock`, never
+// `--remove-all`) before it waits; a shared command that still finds the repository locked removes stale
+// locks and tries once more.
 //
 // Errors are ResticErrors (kind, retryable, redacted stderr tail) or ResticUsageErrors (bad input).
 
@@ -69,7 +70,10 @@ export interface RepositoryOptions {
   common?: CommonOptions;
   /** How long a command waits for a lock held by someone else (`--retry-lock`). Default `2m`. */
   lockWait?: string;
-  /** Run `restic unlock` (stale locks only) before each exclusive command. Default true. */
+  /**
+   * When an exclusive command finds the repository locked, run `restic unlock` (stale locks only) and try
+   * again, waiting `lockWait`. Default true. False: wait `lockWait` for whatever lock is there.
+   */
   unlockBeforeExclusive?: boolean;
   /** Receives every event of every run (redacted). */
   onEvent?: (event: RunnerEvent) => void;
@@ -420,18 +424,22 @@ export class ResticRepository {
    * result (`ok: false`), not an exception; failing to run the check is an exception.
    */
   async check(options: CheckOptions = {}, call: CallOptions = {}): Promise<CheckResult> {
-    let sawSummary = false;
-    const result = await this.#locked(
-      'exclusive',
-      (common) => checkCommand(this.target, options, common),
-      call,
-      {
+    // Per attempt: a first attempt refused by a lock may print a summary too.
+    const perAttempt = (): Partial<RunOptions> => {
+      let sawSummary = false;
+      return {
         parseAs: 'check',
         onEvent: (event) => {
           if (event.type === 'check_summary') sawSummary = true;
         },
         acceptExit: (exit) => exit.code === 1 && sawSummary,
-      },
+      };
+    };
+    const result = await this.#locked(
+      'exclusive',
+      (common) => checkCommand(this.target, options, common),
+      call,
+      perAttempt,
     );
     const summary = result.checkSummary;
     if (!summary) throw outputInvalid(result, 'restic check', 'restic printed no summary');
@@ -562,14 +570,18 @@ export class ResticRepository {
     const next = this.withPassword(newPassword);
     const opened = (await next.keys(call)).find((key) => key.current);
     if (opened?.id !== addedKeyId) {
-      throw new ResticError('restic key add: the new password does not open the new key', {
-        kind: 'failure',
-        retryable: false,
-        command: 'restic key list',
-        exitCode: 0,
-        signal: null,
-        stderrTail: '',
-      });
+      throw new ResticError(
+        `restic key add: the new password does not open the key just added (${addedKeyId}); the old ` +
+          'password still works; remove that key (restic key remove) before trying again',
+        {
+          kind: 'failure',
+          retryable: false,
+          command: 'restic key list',
+          exitCode: 0,
+          signal: null,
+          stderrTail: '',
+        },
+      );
     }
     await next.removeKey(current.id, call);
     return { repository: next, addedKeyId, removedKeyId: current.id };
@@ -588,17 +600,29 @@ export class ResticRepository {
     lock: Exclude<LockMode, 'none'>,
     build: (common: CommonOptions) => ResticCommand,
     call: CallOptions,
-    extra: Partial<RunOptions> = {},
+    extra: Partial<RunOptions> | (() => Partial<RunOptions>) = {},
   ): Promise<RunResult> {
+    const attempt = (command: ResticCommand): Promise<RunResult> =>
+      this.#run(command, call, typeof extra === 'function' ? extra() : extra);
     const command = build(this.#common(lock));
-    if (lock === 'exclusive' && (this.#options.unlockBeforeExclusive ?? true)) await this.unlock({}, call);
+    if (lock === 'exclusive' && (this.#options.unlockBeforeExclusive ?? true)) {
+      // Optimistic first: without --retry-lock restic refuses at once (exit 11, before it changes anything)
+      // when any lock is there. Only then is `unlock` worth its process start and key derivation, which
+      // otherwise cost every check and prune about half a second (docs/restic.md).
+      try {
+        return await attempt(build({ ...this.#common(lock), retryLock: undefined }));
+      } catch (err) {
+        if (!isResticError(err, 'lock-failed')) throw err;
+      }
+      await this.unlock({}, call);
+    }
     try {
-      return await this.#run(command, call, extra);
+      return await attempt(command);
     } catch (err) {
       // A shared lock is only refused by an exclusive one; if that is stale, clear it and try once more.
       if (lock !== 'shared' || !isResticError(err, 'lock-failed')) throw err;
       if ((await this.unlock({}, call)) === 0) throw err;
-      return this.#run(command, call, extra);
+      return attempt(command);
     }
   }
 

@@ -144,11 +144,13 @@ class GcsBackend implements StorageBackend {
 
   /**
    * A 404 on an object does not always say whether the object or the bucket is missing (fake-gcs-server says
-   * "Not Found" for both): ask about the bucket, and throw bucket-missing when it is the bucket.
+   * "Not Found" for both): ask about the bucket, and throw bucket-missing when it is the bucket. Asked with a
+   * one-item listing, not the bucket's metadata: roles/storage.objectAdmin and objectViewer grant
+   * storage.objects.list but not storage.buckets.get.
    */
   private async requireBucket(operation: StorageOperation, key: string): Promise<void> {
     try {
-      await this.bucket.getMetadata();
+      await this.bucket.getFiles({ autoPaginate: false, maxResults: 1 });
     } catch (err) {
       throw this.fail(err, operation, key, 'bucket');
     }

@@ -139,7 +139,7 @@ class S3Backend implements StorageBackend {
     err: unknown,
     operation: StorageOperation,
     key: string,
-    subject?: 'bucket',
+    subject?: 'object' | 'bucket',
   ): StorageBackendError {
     return classifyError(err, {
       provider: 's3',
@@ -227,10 +227,18 @@ class S3Backend implements StorageBackend {
   async delete(key: string): Promise<void> {
     checkKey(key);
     try {
-      // S3 answers 204 whether or not the key existed; a missing bucket is NoSuchBucket.
+      // S3 and MinIO answer 204 whether or not the key existed; some S3-compatible stores say NoSuchKey.
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      return;
     } catch (err) {
-      throw this.fail(err, 'delete', key);
+      const classified = this.fail(err, 'delete', key, 'object');
+      if (classified.kind !== StorageErrorKind.notFound) throw classified;
+    }
+    // A bare 404 (or NoSuchKey) may still hide a missing bucket: ask.
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      throw this.fail(err, 'delete', key, 'bucket');
     }
   }
 

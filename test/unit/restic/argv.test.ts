@@ -400,9 +400,16 @@ describe('keys', () => {
     assert.deepEqual(command.args.slice(-2), ['--new-password-file', '/run/cairn/dst/new-password']);
   });
 
-  test('an empty new password or one ending in a line break is refused', () => {
+  test('an empty new password or one restic would trim is refused', () => {
     assert.throws(() => keyAddCommand(localTarget(), { newPassword: '' }), /must not be empty/);
-    assert.throws(() => keyAddCommand(localTarget(), { newPassword: 'pw\n' }), /line break/);
+    for (const newPassword of ['pw\n', ' pw', 'pw\t', '\uFEFFpw']) {
+      assert.throws(
+        () => keyAddCommand(localTarget(), { newPassword }),
+        /whitespace/,
+        JSON.stringify(newPassword),
+      );
+    }
+    assert.ok(keyAddCommand(localTarget(), { newPassword: 'inner space' }));
   });
 
   test('key remove takes a hex key ID', () => {

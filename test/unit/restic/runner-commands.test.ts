@@ -26,6 +26,12 @@ case "$FAKE_SCENARIO:$1" in
       exit 11
     fi
     echo '{"message_type":"summary","files_new":3,"data_added":9,"snapshot_id":"${SNAPSHOT}"}' ;;
+  locked-check:check)
+    if [ "$n" = 1 ]; then
+      echo '{"message_type":"exit_error","code":11,"message":"unable to create lock in backend: repository is already locked by PID 9 on vm by root (UID 0, GID 0)"}' >&2
+      exit 11
+    fi
+    echo '{"message_type":"summary","num_errors":0}' ;;
   *:unlock) [ "$FAKE_SCENARIO" = stale-exclusive ] && echo "successfully removed 1 locks"; exit 0 ;;
   init-race:cat)
     if [ "$n" = 1 ]; then echo 'Fatal: repository does not exist' >&2; exit 10; fi
@@ -79,13 +85,24 @@ describe('lock policy', () => {
     assert.deepEqual(calls(), ['backup', 'unlock', 'backup']);
   });
 
-  test('an exclusive command clears stale locks first and waits for live ones with --retry-lock', async () => {
+  test('an exclusive command on an unlocked repository runs once, without unlock or waiting', async () => {
     const { repo, lines } = scenario('check');
     assert.equal((await repo.check()).ok, true);
-    const [unlock, check] = lines();
+    const [check, ...rest] = lines();
+    assert.match(check ?? '', /^check /);
+    assert.doesNotMatch(check ?? '', /--retry-lock/);
+    assert.deepEqual(rest, []);
+  });
+
+  test('an exclusive command that finds a lock clears stale locks only, then waits with --retry-lock', async () => {
+    const { repo, lines } = scenario('locked-check');
+    assert.equal((await repo.check()).ok, true);
+    const [first, unlock, second, ...rest] = lines();
+    assert.doesNotMatch(first ?? '', /--retry-lock/);
     assert.match(unlock ?? '', /^unlock /);
     assert.doesNotMatch(unlock ?? '', /--remove-all/);
-    assert.match(check ?? '', /^check .*--retry-lock 45s/);
+    assert.match(second ?? '', /^check .*--retry-lock 45s/);
+    assert.deepEqual(rest, []);
   });
 });
 
