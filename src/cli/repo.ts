@@ -5,6 +5,7 @@ import { loadKubeConfig } from '../kube/config.ts';
 import { RepoCliError, keyText } from './repo/cluster.ts';
 import * as ops from './repo/operations.ts';
 import { Output, SecretBook, bytes, parseFormat, table } from './repo/output.ts';
+import { rotatePassword, type PasswordReport } from './repo/rotation.ts';
 import { openSession } from './repo/session.ts';
 
 interface CommonFlags {
@@ -51,8 +52,9 @@ async function run<F extends CommonFlags, R extends { ok: boolean }>(
   let out = new Output('table', book);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Kept for every signal: a second Ctrl-C must not exit before the work directory (secret files) is removed.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     out = new Output(parseFormat(flags.output), book);
     const kc = loadKubeConfig(flags.kubeconfig);
@@ -76,6 +78,8 @@ async function run<F extends CommonFlags, R extends { ok: boolean }>(
         .components ?? []) {
         if (c.error) out.error(`${c.path}: ${c.error.message}`);
       }
+      const { secretError } = result as { secretError?: string };
+      if (secretError) out.error(secretError);
       if (!result.ok) process.exitCode = 1;
     } finally {
       await session.close();
@@ -156,13 +160,15 @@ export function registerRepoCommands(program: Command): void {
         name,
         flags,
         (ctx, f) => {
-          const [ns, secretName] = f.newPasswordSecret.includes('/')
-            ? f.newPasswordSecret.split('/', 2)
-            : [ctx.session.repository.key.namespace, f.newPasswordSecret];
-          if (!ns || !secretName) {
-            throw new RepoCliError('--new-password-secret must be NAME or NAMESPACE/NAME');
+          const parts = f.newPasswordSecret.split('/');
+          const [ns, secretName] =
+            parts.length === 1 ? [ctx.session.repository.key.namespace, parts[0]] : parts;
+          if (parts.length > 2 || !ns || !secretName) {
+            throw new RepoCliError(
+              `--new-password-secret must be NAME or NAMESPACE/NAME, got ${JSON.stringify(f.newPasswordSecret)}`,
+            );
           }
-          return ops.rotatePassword(ctx, { namespace: ns, name: secretName });
+          return rotatePassword(ctx, { namespace: ns, name: secretName });
         },
         renderPassword,
       ),
@@ -236,10 +242,23 @@ function renderKeys(r: ops.KeysReport): string {
   return table(['COMPONENT', 'KEY', 'CURRENT', 'USER', 'HOST', 'CREATED'], rows);
 }
 
-function renderPassword(r: ops.PasswordReport): string {
-  const rows = r.components.map((c) => [c.path, c.error ? 'error' : (c.state ?? '')]);
-  const tail = r.secretUpdated
-    ? `Secret ${keyText(r.encryptionSecret)} now holds the new password; Secret ${keyText(r.newPasswordSecret)} is no longer needed.\n`
-    : `Secret ${keyText(r.encryptionSecret)} was NOT changed; fix the errors and run the same command again (it resumes).\n`;
+function renderPassword(r: PasswordReport): string {
+  const rows = r.components.map((c) => [
+    c.path,
+    c.error ? `error (${c.state ?? 'unchanged'})` : (c.state ?? ''),
+  ]);
+  const secret = keyText(r.encryptionSecret);
+  let tail: string;
+  if (r.secretUpdated && r.ok) {
+    tail = `Secret ${secret} now holds the new password; Secret ${keyText(r.newPasswordSecret)} is no longer needed.\n`;
+  } else if (r.secretUpdated) {
+    tail =
+      `Secret ${secret} holds the new password, which opens every component; the old password still opens ` +
+      'the components marked new-key-added. Run the same command again to remove their old keys.\n';
+  } else {
+    tail =
+      `Secret ${secret} was NOT changed${r.secretError ? ` (${r.secretError})` : ''}: the old password still ` +
+      'opens every component. Fix the errors and run the same command again (it resumes).\n';
+  }
   return table(['COMPONENT', 'STATE'], rows) + tail;
 }

@@ -27,6 +27,7 @@ const EXTRA = 'repository/v1/frequent-backup/extra';
 
 const PASSWORD = `pw-planted-${randomBytes(8).toString('hex')}`;
 const NEW_PASSWORD = `pw-new-planted-${randomBytes(8).toString('hex')}`;
+const OTHER_PASSWORD = `pw-other-planted-${randomBytes(8).toString('hex')}`;
 
 let minio: MinioServer;
 let restic = '';
@@ -327,35 +328,84 @@ clusterTest('repo unlock removes the stale lock of a killed restic and nothing e
   assert.deepEqual(await keysUnder(locks), []);
 });
 
+/** `cairn repo password update manifests --new-password-secret NAME -o json`. */
+const update = (ctx: ClusterContext, newSecret: string, ...extra: string[]): Promise<CliResult> =>
+  cairnRepo(ctx, [
+    'password',
+    'update',
+    'manifests',
+    '--new-password-secret',
+    newSecret,
+    '-o',
+    'json',
+    ...extra,
+  ]);
+
+interface PasswordJson {
+  ok: boolean;
+  secretUpdated: boolean;
+  components: { path: string; state: string; removedKeyId?: string }[];
+}
+
+/** The IDs of every key of a component, opened with `password`. */
+async function keyIds(f: Fixture, component: string, password: string): Promise<string[]> {
+  const repo = await f.open(component, password);
+  try {
+    return (await repo.keys()).map((k) => k.id).sort();
+  } finally {
+    await repo.close();
+  }
+}
+
+async function assertOnlyOpensWith(
+  f: Fixture,
+  component: string,
+  password: string,
+  old: string,
+): Promise<void> {
+  const withNew = await f.open(component, password);
+  const withOld = await f.open(component, old);
+  try {
+    assert.equal((await withNew.snapshots()).length, 1);
+    assert.equal((await withNew.keys()).length, 1, `${component} keeps exactly one key`);
+    await assert.rejects(
+      withOld.snapshots(),
+      (err: unknown) => err instanceof ResticError && err.kind === 'wrong-password',
+    );
+  } finally {
+    await Promise.all([withNew.close(), withOld.close()]);
+  }
+}
+
+async function annotations(ctx: ClusterContext, name: string): Promise<Record<string, string>> {
+  const s = await ctx.core.readNamespacedSecret({ name, namespace: ctx.namespace });
+  return s.metadata?.annotations ?? {};
+}
+
 clusterTest('repo password update rotates every component and updates the encryption Secret', async (ctx) => {
   const f = await fixture(ctx, [MANIFEST, EXTRA]);
   await secret(ctx, 'new-password', { RESTIC_PASSWORD: NEW_PASSWORD });
 
-  const missing = await cairnRepo(ctx, [
-    'password',
-    'update',
-    'manifests',
-    '--new-password-secret',
-    'nope',
-    '-o',
-    'json',
-  ]);
+  const missing = await update(ctx, 'nope');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, new RegExp(`Secret ${ctx.namespace}/nope .*does not exist`));
+  const one = await update(ctx, 'new-password', '--component', 'extra');
+  assert.equal(one.code, 1);
+  assert.match(one.stderr, /--component cannot be used with password update/);
+  assert.equal(await readPassword(ctx, 'encryption'), PASSWORD);
 
-  const rotated = await cairnRepo(ctx, [
-    'password',
-    'update',
-    'manifests',
-    '--new-password-secret',
-    'new-password',
-    '-o',
-    'json',
-  ]);
+  // An earlier run was interrupted after adding the new key to one component.
+  const interrupted = await f.open(MANIFEST);
+  try {
+    await interrupted.addKey(NEW_PASSWORD);
+  } finally {
+    await interrupted.close();
+  }
+  const oldKeys = await keyIds(f, EXTRA, PASSWORD);
+
+  const rotated = await update(ctx, 'new-password');
   assert.equal(rotated.code, 0, rotated.stderr);
-  const report = json<{ ok: boolean; secretUpdated: boolean; components: { path: string; state: string }[] }>(
-    rotated,
-  );
+  const report = json<PasswordJson>(rotated);
   assert.equal(report.ok, true);
   assert.equal(report.secretUpdated, true);
   assert.deepEqual(
@@ -365,37 +415,69 @@ clusterTest('repo password update rotates every component and updates the encryp
       [EXTRA, 'rotated'],
     ],
   );
+  assert.deepEqual([report.components[1]?.removedKeyId], oldKeys);
   assert.equal(await readPassword(ctx, 'encryption'), NEW_PASSWORD);
-
-  for (const component of [MANIFEST, EXTRA]) {
-    const withNew = await f.open(component, NEW_PASSWORD);
-    const withOld = await f.open(component, PASSWORD);
-    try {
-      assert.equal((await withNew.snapshots()).length, 1);
-      await assert.rejects(
-        withOld.snapshots(),
-        (err: unknown) => err instanceof ResticError && err.kind === 'wrong-password',
-      );
-    } finally {
-      await Promise.all([withNew.close(), withOld.close()]);
-    }
-  }
+  assert.deepEqual(Object.keys(await annotations(ctx, 'encryption')), [], 'no rotation left pending');
+  for (const component of [MANIFEST, EXTRA]) await assertOnlyOpensWith(f, component, NEW_PASSWORD, PASSWORD);
 
   // Run again: nothing left to do, and the CLI keeps working from the updated Secret.
-  const again = await cairnRepo(ctx, [
-    'password',
-    'update',
-    'manifests',
-    '--new-password-secret',
-    'new-password',
-    '-o',
-    'json',
-  ]);
+  const again = await update(ctx, 'new-password');
   assert.equal(again.code, 1, 'the Secret already holds the new password');
   assert.match(again.stderr, /holds the password already in use/);
   const listed = await cairnRepo(ctx, ['snapshots', 'manifests', '-o', 'json']);
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(json<SnapshotsJson>(listed).ok, true);
+});
+
+clusterTest('repo password update finishes a rotation whose old keys were not all removed', async (ctx) => {
+  const f = await fixture(ctx, [MANIFEST, EXTRA]);
+  await secret(ctx, 'new-password', { RESTIC_PASSWORD: NEW_PASSWORD });
+  // The state a run leaves when it fails after writing the Secret: both keys on every component, the new
+  // password in the Secret, the old key IDs in the annotation.
+  const oldKeys: Record<string, string> = {};
+  for (const component of [MANIFEST, EXTRA]) {
+    const repo = await f.open(component);
+    try {
+      oldKeys[component] = (await repo.keys()).find((k) => k.current)?.id ?? '';
+      await repo.addKey(NEW_PASSWORD);
+    } finally {
+      await repo.close();
+    }
+  }
+  await ctx.core.replaceNamespacedSecret({
+    name: 'encryption',
+    namespace: ctx.namespace,
+    body: {
+      metadata: {
+        name: 'encryption',
+        annotations: {
+          'cairn.dev/password-rotation-pending': JSON.stringify({
+            newPasswordSecret: `${ctx.namespace}/new-password`,
+            oldKeys,
+          }),
+        },
+      },
+      stringData: { RESTIC_PASSWORD: NEW_PASSWORD },
+    },
+  });
+
+  await secret(ctx, 'other-password', { RESTIC_PASSWORD: OTHER_PASSWORD });
+  const other = await update(ctx, 'other-password');
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /is unfinished .*--new-password-secret \S+\/new-password again/);
+
+  const finished = await update(ctx, 'new-password');
+  assert.equal(finished.code, 0, finished.stderr);
+  const report = json<PasswordJson>(finished);
+  assert.deepEqual(
+    report.components.map((c) => [c.path, c.state, c.removedKeyId]),
+    [
+      [MANIFEST, 'rotated', oldKeys[MANIFEST]],
+      [EXTRA, 'rotated', oldKeys[EXTRA]],
+    ],
+  );
+  assert.deepEqual(Object.keys(await annotations(ctx, 'encryption')), []);
+  for (const component of [MANIFEST, EXTRA]) await assertOnlyOpensWith(f, component, NEW_PASSWORD, PASSWORD);
 });
 
 clusterTest('repo commands explain what is missing', async (ctx) => {
@@ -430,7 +512,7 @@ clusterTest('repo commands explain what is missing', async (ctx) => {
 test('no planted password or credential appears in any output of the CLI', () => {
   assert.ok(outputs.length >= 20, `only ${outputs.length} outputs collected`);
   const all = outputs.join('\n');
-  for (const planted of [PASSWORD, NEW_PASSWORD, minio.secretAccessKey, minio.accessKeyId]) {
+  for (const planted of [PASSWORD, NEW_PASSWORD, OTHER_PASSWORD, minio.secretAccessKey, minio.accessKeyId]) {
     assert.equal(all.includes(planted), false, 'a planted secret leaked into the output');
     assert.equal(all.includes(Buffer.from(planted).toString('base64')), false);
   }

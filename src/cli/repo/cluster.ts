@@ -45,6 +45,7 @@ export interface BackupStorageInfo {
 export interface SecretInfo {
   key: ObjectKey;
   data: Record<string, string>;
+  annotations: Record<string, string>;
   resourceVersion?: string;
 }
 
@@ -130,34 +131,33 @@ export class RepoCluster {
       }
       throw readFailed(`read Secret ${keyText(key)}`, err);
     }
-    const data: Record<string, string> = {};
-    for (const [k, v] of Object.entries(secret.data ?? {}))
-      data[k] = Buffer.from(v, 'base64').toString('utf8');
-    const resourceVersion = secret.metadata?.resourceVersion;
-    return { key, data, ...(resourceVersion ? { resourceVersion } : {}) };
+    return toSecretInfo(key, secret);
   }
 
   /**
-   * Sets one key of a Secret, guarded by the resourceVersion it was read at: a Secret changed in between
-   * is a conflict, never overwritten.
+   * Sets keys of a Secret's data and sets or (with null) removes annotations, guarded by the
+   * resourceVersion `secret` was read at: a Secret changed in between is a conflict, never overwritten.
+   * Returns the Secret as written (its new resourceVersion guards the next update).
    */
-  async setSecretKey(secret: SecretInfo, dataKey: string, value: string): Promise<void> {
-    let current: V1Secret;
-    try {
-      current = await this.#core.readNamespacedSecret(secret.key);
-    } catch (err) {
-      throw readFailed(`read Secret ${keyText(secret.key)}`, err);
+  async updateSecret(
+    secret: SecretInfo,
+    change: { data?: Record<string, string>; annotations?: Record<string, string | null> },
+  ): Promise<SecretInfo> {
+    const current = await this.#readForUpdate(secret);
+    const data = { ...current.data };
+    for (const [k, v] of Object.entries(change.data ?? {}))
+      data[k] = Buffer.from(v, 'utf8').toString('base64');
+    const annotations = { ...current.metadata?.annotations };
+    for (const [k, v] of Object.entries(change.annotations ?? {})) {
+      if (v === null) delete annotations[k];
+      else annotations[k] = v;
     }
-    if (secret.resourceVersion && current.metadata?.resourceVersion !== secret.resourceVersion) {
-      throw new RepoCliError(
-        `Secret ${keyText(secret.key)} changed while the password was being rotated; ` +
-          'check who changed it, then run the same command again (it resumes)',
-      );
-    }
-    current.data = { ...current.data, [dataKey]: Buffer.from(value, 'utf8').toString('base64') };
+    const body: V1Secret = { ...current, data, metadata: { ...current.metadata, annotations } };
+    let written: V1Secret;
     try {
-      await this.#core.replaceNamespacedSecret({ ...secret.key, body: current });
+      written = await this.#core.replaceNamespacedSecret({ ...secret.key, body });
     } catch (err) {
+      if (statusCode(err) === 409) throw changedMeanwhile(secret.key);
       if (statusCode(err) === 403) {
         throw new RepoCliError(
           `updating Secret ${keyText(secret.key)} is forbidden: you need "update" on secrets in namespace ` +
@@ -166,6 +166,20 @@ export class RepoCluster {
       }
       throw readFailed(`update Secret ${keyText(secret.key)}`, err);
     }
+    return toSecretInfo(secret.key, written);
+  }
+
+  async #readForUpdate(secret: SecretInfo): Promise<V1Secret> {
+    let current: V1Secret;
+    try {
+      current = await this.#core.readNamespacedSecret(secret.key);
+    } catch (err) {
+      throw readFailed(`read Secret ${keyText(secret.key)}`, err);
+    }
+    if (secret.resourceVersion && current.metadata?.resourceVersion !== secret.resourceVersion) {
+      throw changedMeanwhile(secret.key);
+    }
+    return current;
   }
 
   async #getCustom(plural: string, kind: string, key: ObjectKey): Promise<Json> {
@@ -216,6 +230,25 @@ function parseRepository(key: ObjectKey, obj: Json): RepositoryInfo {
       info.encryptionSecret = { namespace: str(spec.encryptionSecret.namespace) ?? key.namespace, name };
   }
   return info;
+}
+
+function toSecretInfo(key: ObjectKey, secret: V1Secret): SecretInfo {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+  const resourceVersion = secret.metadata?.resourceVersion;
+  return {
+    key,
+    data,
+    annotations: { ...secret.metadata?.annotations },
+    ...(resourceVersion ? { resourceVersion } : {}),
+  };
+}
+
+function changedMeanwhile(key: ObjectKey): RepoCliError {
+  return new RepoCliError(
+    `Secret ${keyText(key)} changed while the password was being rotated; ` +
+      'check who changed it, then run the same command again (it resumes)',
+  );
 }
 
 function readFailed(what: string, err: unknown): RepoCliError {

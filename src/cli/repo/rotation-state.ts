@@ -1,0 +1,82 @@
+// The pure parts of `cairn repo password update`: what one component needs, given which passwords open it,
+// and the record of an unfinished rotation that Cairn keeps on the encryption Secret between writing the
+// new password and removing the old keys. Nothing here is secret: key IDs and object names only.
+
+/** Annotation on the encryption Secret while the old keys of a rotation are not all removed yet. */
+export const PENDING_ROTATION_ANNOTATION = 'cairn.dev/password-rotation-pending';
+
+/** The unfinished part of a rotation: the old key of each component that still has one. */
+export interface PendingRotation {
+  /** `namespace/name` of the --new-password-secret the rotation was started with. */
+  newPasswordSecret: string;
+  /** Component path → ID of the key of the old password, still to be removed. */
+  oldKeys: Record<string, string>;
+}
+
+const KEY_ID = /^[0-9a-f]{64}$/;
+
+export function formatPendingRotation(pending: PendingRotation): string {
+  const oldKeys = Object.fromEntries(Object.entries(pending.oldKeys).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify({ newPasswordSecret: pending.newPasswordSecret, oldKeys });
+}
+
+/**
+ * Reads the annotation; undefined when absent. A value Cairn did not write (hand-edited, truncated) is an
+ * error naming the annotation, never silently ignored: it decides which keys get removed.
+ */
+export function parsePendingRotation(value: string | undefined): PendingRotation | undefined {
+  if (value === undefined || value === '') return undefined;
+  const invalid = (why: string): Error =>
+    new Error(
+      `annotation ${PENDING_ROTATION_ANNOTATION} on the encryption Secret is not one Cairn wrote (${why}); ` +
+        'remove it once you have checked the keys of every component with `cairn repo password list`',
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw invalid('not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('not an object');
+  const { newPasswordSecret, oldKeys } = parsed as Record<string, unknown>;
+  if (typeof newPasswordSecret !== 'string' || !/^[^/]+\/[^/]+$/.test(newPasswordSecret)) {
+    throw invalid('newPasswordSecret is not namespace/name');
+  }
+  if (typeof oldKeys !== 'object' || oldKeys === null || Array.isArray(oldKeys)) {
+    throw invalid('oldKeys is not an object');
+  }
+  const keys: Record<string, string> = {};
+  for (const [component, id] of Object.entries(oldKeys)) {
+    if (typeof id !== 'string' || !KEY_ID.test(id)) throw invalid(`the key of ${component} is not a key ID`);
+    keys[component] = id;
+  }
+  return { newPasswordSecret, oldKeys: keys };
+}
+
+/** What the first phase does to one component, from the IDs of the keys each password opens. */
+export type FirstStep =
+  /** Only the old password opens it: add a key for the new one. */
+  | { step: 'add-key'; oldKeyId: string }
+  /** Both open it (an earlier run added the new key): nothing to add; the old key goes in the last phase. */
+  | { step: 'key-present'; oldKeyId: string }
+  /** Only the new password opens it: its old key is gone already. */
+  | { step: 'already-rotated' }
+  /** Neither opens it: nothing can be done safely. */
+  | { step: 'locked-out' };
+
+export function firstStep(oldKeyId: string | undefined, newKeyId: string | undefined): FirstStep {
+  if (oldKeyId !== undefined && newKeyId === undefined) return { step: 'add-key', oldKeyId };
+  if (oldKeyId !== undefined && newKeyId !== undefined) return { step: 'key-present', oldKeyId };
+  if (newKeyId !== undefined) return { step: 'already-rotated' };
+  return { step: 'locked-out' };
+}
+
+/**
+ * A password restic can take from a file as it is: restic trims surrounding whitespace and a byte-order mark
+ * from `--new-password-file`, so such a password would get a key for another string. Returns the problem.
+ */
+export function passwordProblem(password: string): string | undefined {
+  if (password === '') return 'is empty';
+  if (/^[\s\uFEFF]|\s$/u.test(password)) return 'starts or ends with whitespace, which restic would strip';
+  return undefined;
+}
