@@ -40,6 +40,12 @@ export interface StorageBackend {
    */
   list(prefix: string): AsyncIterable<string>;
   /**
+   * The names (one segment each) of the directories directly under the directory `prefix` (`''`: the
+   * root), sorted: for object stores, the common prefixes of a delimited listing. Lets a caller find
+   * restic repositories without listing every pack file below them.
+   */
+  subdirectories(prefix: string): Promise<string[]>;
+  /**
    * Deletes one object. Deleting an object that does not exist succeeds (another process removed it
    * first, which is what the caller wanted); a missing bucket is still bucket-missing.
    */

@@ -165,6 +165,23 @@ export function snapshotNameFromKey(
   }
 }
 
+/** Key of the directory that holds the restic repositories of every component of a repository. */
+export function componentsDirKey(storage: ResolvedStorage, repositoryPath: string): string {
+  return joinKey(repositoryDirKey(storage, repositoryPath), COMPONENTS_DIR);
+}
+
+/** The file every restic repository has at its top: its presence is what makes a directory one. */
+export const RESTIC_CONFIG_FILE = 'config';
+
+/** Key of a component repository's restic `config` file. */
+export function componentConfigKey(
+  storage: ResolvedStorage,
+  repositoryPath: string,
+  component: string,
+): string {
+  return joinKey(componentRepositoryKey(storage, repositoryPath, component), RESTIC_CONFIG_FILE);
+}
+
 /** Key of the directory that is a component's restic repository. */
 export function componentRepositoryKey(
   storage: ResolvedStorage,

@@ -24,6 +24,7 @@ const BUCKET = 'cairn-repo-cli';
 const REPOSITORY_PATH = 'cluster-manifests';
 const MANIFEST = 'repository/v1/frequent-backup/manifest';
 const EXTRA = 'repository/v1/frequent-backup/extra';
+const UNLISTED = 'repository/v1/frequent-backup/unlisted';
 
 const PASSWORD = `pw-planted-${randomBytes(8).toString('hex')}`;
 const NEW_PASSWORD = `pw-new-planted-${randomBytes(8).toString('hex')}`;
@@ -402,6 +403,14 @@ clusterTest('repo password update rotates every component and updates the encryp
     await interrupted.close();
   }
   const oldKeys = await keyIds(f, EXTRA, PASSWORD);
+  // A component repository in the storage that status.componentPaths does not list.
+  const unlisted = await f.open(UNLISTED);
+  try {
+    await unlisted.init();
+    await unlisted.backup({ paths: [tree], host: 'host-0' });
+  } finally {
+    await unlisted.close();
+  }
 
   const rotated = await update(ctx, 'new-password');
   assert.equal(rotated.code, 0, rotated.stderr);
@@ -413,12 +422,16 @@ clusterTest('repo password update rotates every component and updates the encryp
     [
       [MANIFEST, 'rotated'],
       [EXTRA, 'rotated'],
+      [UNLISTED, 'rotated'],
     ],
   );
+  assert.match(rotated.stderr, new RegExp(`does not list: ${UNLISTED}; rotating them too`));
   assert.deepEqual([report.components[1]?.removedKeyId], oldKeys);
   assert.equal(await readPassword(ctx, 'encryption'), NEW_PASSWORD);
   assert.deepEqual(Object.keys(await annotations(ctx, 'encryption')), [], 'no rotation left pending');
-  for (const component of [MANIFEST, EXTRA]) await assertOnlyOpensWith(f, component, NEW_PASSWORD, PASSWORD);
+  for (const component of [MANIFEST, EXTRA, UNLISTED]) {
+    await assertOnlyOpensWith(f, component, NEW_PASSWORD, PASSWORD);
+  }
 
   // Run again: nothing left to do, and the CLI keeps working from the updated Secret.
   const again = await update(ctx, 'new-password');

@@ -15,6 +15,7 @@ import {
   type StorageBackend,
 } from '../../src/storage/backend.ts';
 import { StorageBackendError, StorageErrorKind } from '../../src/storage/classify.ts';
+import { findComponentRepositories } from '../../src/storage/components.ts';
 import { StorageConfigError } from '../../src/storage/errors.ts';
 import {
   componentLockKey,
@@ -200,6 +201,10 @@ function sharedBehaviours(target: () => Target): void {
     const { storage, missing } = target();
     const key = metadataKey(storage);
     await assert.rejects(missing.delete(key), isKind(StorageErrorKind.bucketMissing));
+    await assert.rejects(
+      missing.subdirectories(storagePrefix(storage)),
+      isKind(StorageErrorKind.bucketMissing),
+    );
     await assert.rejects(missing.get(key), isKind(StorageErrorKind.bucketMissing));
     await assert.rejects(missing.stat(key), isKind(StorageErrorKind.bucketMissing));
     await assert.rejects(listAll(missing, storagePrefix(storage)), isKind(StorageErrorKind.bucketMissing));
@@ -228,6 +233,37 @@ function sharedBehaviours(target: () => Target): void {
     await backend.delete(live);
     assert.deepEqual(await listAll(backend, storagePrefix(storage)), before);
     await assert.rejects(backend.delete(`${dead}/`), StorageConfigError);
+  });
+
+  test('finds the component repositories that hold a restic config, through directory listings', async () => {
+    const { storage, backend } = target();
+    const dir = repositoryDirKey(storage, 'discover');
+    const files = [
+      'repository/v1/frequent-backup/manifest/config',
+      'repository/v1/frequent-backup/manifest/data/ab/ab12',
+      'repository/v1/frequent-backup/not-restic/data/cd/cd34',
+      'repository/v1/weekly-backup/extra/config',
+      'repository/v2/s/c/config',
+      'snapshots/discover-frequent-backup-1.yaml',
+    ];
+    for (const file of files) await backend.put(`${dir}/${file}`, 'x');
+    try {
+      assert.deepEqual(await backend.subdirectories(dir), ['repository', 'snapshots']);
+      assert.deepEqual(await backend.subdirectories(`${dir}/repository/v1`), [
+        'frequent-backup',
+        'weekly-backup',
+      ]);
+      assert.deepEqual(await backend.subdirectories(`${dir}/snapshots`), []);
+      assert.deepEqual(await backend.subdirectories(`${dir}/nothing-here`), []);
+      assert.deepEqual(await findComponentRepositories(backend, storage, 'discover'), [
+        'repository/v1/frequent-backup/manifest',
+        'repository/v1/weekly-backup/extra',
+        'repository/v2/s/c',
+      ]);
+      assert.deepEqual(await findComponentRepositories(backend, storage, 'no-such-repository'), []);
+    } finally {
+      await backend.deleteUnder(dir);
+    }
   });
 
   test('deleteUnder removes a repository directory and nothing beside it', async () => {

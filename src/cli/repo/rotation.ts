@@ -80,11 +80,12 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
     );
   }
   await refuseSharedSecret(ctx);
+  const every = await everyComponent(ctx);
 
   // Phase 1: every component opens with the new password; the old keys stay.
   const oldKeys: Record<string, string> = {};
   report.components = await eachComponent<PasswordComponent>(
-    ctx,
+    every,
     'adding a key for the new password to',
     async (path, entry) => {
       const old = await session.open(path);
@@ -188,6 +189,22 @@ async function removeOldKeys(
     }
   }
   return results;
+}
+
+/**
+ * The context for every component repository of the Repository: those in `status.componentPaths` and any
+ * other the storage holds under its path, which would otherwise keep only the old password.
+ */
+async function everyComponent(ctx: Ctx): Promise<Ctx> {
+  const listed = ctx.session.components;
+  const unlisted = (await ctx.session.findComponents()).filter((path) => !listed.includes(path));
+  if (unlisted.length > 0) {
+    ctx.out.warn(
+      `the storage holds component repositories that status.componentPaths of Repository ` +
+        `${keyText(ctx.session.repository.key)} does not list: ${unlisted.join(', ')}; rotating them too`,
+    );
+  }
+  return { ...ctx, session: { ...ctx.session, components: [...listed, ...unlisted] } };
 }
 
 /** The ID of the key `repo`'s password opens; undefined when it opens none. */

@@ -9,6 +9,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { ResticRepository } from '../../restic/commands.ts';
 import { isResticError } from '../../restic/errors.ts';
 import { CREDENTIAL_KEYS } from '../../restic/repository.ts';
+import { createBackend, type StorageBackend } from '../../storage/backend.ts';
+import { findComponentRepositories } from '../../storage/components.ts';
 import { resolveStorage } from '../../storage/resolve.ts';
 import { parseComponentPath } from '../../storage/paths.ts';
 import type { ResolvedStorage, StorageSpec } from '../../storage/types.ts';
@@ -49,6 +51,8 @@ export interface RepoSession {
   encryptionSecret: SecretInfo;
   /** The component paths to work on. */
   components: string[];
+  /** The component repositories that exist in the storage (a restic config under the Repository's path). */
+  findComponents(): Promise<string[]>;
   /** Opens one component repository, with the encryption Secret's password or `password`. */
   open(component: string, password?: string): Promise<ResticRepository>;
   close(): Promise<void>;
@@ -116,6 +120,22 @@ export async function openSession(options: SessionOptions): Promise<RepoSession>
     ...(storageSecret ? { storageSecret } : {}),
     encryptionSecret,
     components,
+    async findComponents() {
+      const resolved = resolveStorage(storageSpec);
+      let backend: StorageBackend | undefined;
+      try {
+        backend = await createBackend(resolved, storageSecret?.data ?? {});
+        return await findComponentRepositories(backend, resolved, repository.path);
+      } catch (err) {
+        throw new RepoCliError(
+          `could not list the component repositories of Repository ${keyText(repository.key)} in its storage: ` +
+            book.redact(err instanceof Error ? err.message : String(err)),
+          { cause: err },
+        );
+      } finally {
+        await backend?.close();
+      }
+    },
     async open(component, password) {
       const repo = await ResticRepository.open(
         {

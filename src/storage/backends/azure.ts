@@ -36,6 +36,7 @@ import {
   forEachLimit,
   secretRedactor,
   secretValue,
+  subdirectoryName,
   toBuffer,
 } from './common.ts';
 
@@ -155,6 +156,17 @@ class AzureBackend implements StorageBackend {
     const iterator = this.container
       .listBlobsFlat({ prefix: directoryPrefix(prefix) })
       .byPage({ maxPageSize: PAGE_SIZE });
+    for await (const page of this.drain(iterator, operation, prefix)) {
+      yield page.segment.blobItems.map((item) => item.name);
+    }
+  }
+
+  /** The pages of an SDK listing, each failure classified. */
+  private async *drain<T>(
+    iterator: AsyncIterator<T>,
+    operation: StorageOperation,
+    prefix: string,
+  ): AsyncGenerator<T> {
     for (;;) {
       let result;
       try {
@@ -163,8 +175,21 @@ class AzureBackend implements StorageBackend {
         throw this.fail(err, operation, prefix);
       }
       if (result.done) return;
-      yield result.value.segment.blobItems.map((item) => item.name);
+      yield result.value;
     }
+  }
+
+  async subdirectories(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    const base = directoryPrefix(prefix);
+    const iterator = this.container
+      .listBlobsByHierarchy('/', { prefix: base })
+      .byPage({ maxPageSize: PAGE_SIZE });
+    const names: string[] = [];
+    for await (const page of this.drain(iterator, 'list', prefix)) {
+      for (const p of page.segment.blobPrefixes ?? []) names.push(...subdirectoryName(base, p.name));
+    }
+    return names.sort();
   }
 
   async delete(key: string): Promise<void> {

@@ -44,6 +44,21 @@ export function directoryPrefix(prefix: string): string {
   return prefix === '' ? '' : `${prefix}/`;
 }
 
+/**
+ * The directory name a common prefix (`<base><name>/`) of a delimited listing stands for, as a zero- or
+ * one-element array: a prefix outside `base` or a name that could not be a key segment is skipped.
+ */
+export function subdirectoryName(base: string, commonPrefix: string | undefined): string[] {
+  if (commonPrefix === undefined || !commonPrefix.startsWith(base) || !commonPrefix.endsWith('/')) return [];
+  const name = commonPrefix.slice(base.length, -1);
+  try {
+    checkKey(name);
+  } catch {
+    return [];
+  }
+  return name.includes('/') ? [] : [name];
+}
+
 export function contentTypeFor(key: string, explicit: string | undefined): string {
   if (explicit) return explicit;
   return key.endsWith('.yaml') || key.endsWith('.yml') ? 'application/x-yaml' : 'application/octet-stream';

@@ -35,6 +35,7 @@ import {
   forEachLimit,
   secretRedactor,
   secretValue,
+  subdirectoryName,
   toBuffer,
 } from './common.ts';
 
@@ -194,6 +195,34 @@ class GcsBackend implements StorageBackend {
       yield files.map((file) => file.name);
       pageToken = next && 'pageToken' in next ? next.pageToken : undefined;
     } while (pageToken);
+  }
+
+  async subdirectories(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    const base = directoryPrefix(prefix);
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      let next;
+      let response;
+      try {
+        [, next, response] = await this.bucket.getFiles({
+          prefix: base,
+          delimiter: '/',
+          autoPaginate: false,
+          maxResults: PAGE_SIZE,
+          ...(pageToken ? { pageToken } : {}),
+        });
+      } catch (err) {
+        throw this.fail(err, 'list', prefix);
+      }
+      const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
+      for (const p of Array.isArray(prefixes) ? prefixes : []) {
+        names.push(...subdirectoryName(base, typeof p === 'string' ? p : undefined));
+      }
+      pageToken = next && 'pageToken' in next ? next.pageToken : undefined;
+    } while (pageToken);
+    return names.sort();
   }
 
   async delete(key: string): Promise<void> {

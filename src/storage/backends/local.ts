@@ -169,6 +169,23 @@ class LocalBackend implements StorageBackend {
     }
   }
 
+  async subdirectories(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    await this.requireRoot('list', prefix);
+    let entries;
+    try {
+      entries = await readdir(this.pathOf(prefix), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw this.fail(err, 'list', prefix);
+    }
+    return entries
+      .filter((entry) => entry.isDirectory() && isKeySegment(entry.name))
+      .map((entry) => entry.name)
+      .sort();
+  }
+
   async delete(key: string): Promise<void> {
     checkKey(key);
     const path = this.pathOf(key);

@@ -19,6 +19,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type ListObjectsV2CommandOutput,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -49,6 +50,7 @@ import {
   directoryPrefix,
   secretRedactor,
   secretValue,
+  subdirectoryName,
   toBuffer,
 } from './common.ts';
 
@@ -200,10 +202,15 @@ class S3Backend implements StorageBackend {
 
   async *list(prefix: string): AsyncIterable<string> {
     checkPrefix(prefix);
-    for await (const page of this.pages(prefix, 'list')) yield* page;
+    for await (const page of this.pages(prefix, 'list')) yield* keysOf(page);
   }
 
-  private async *pages(prefix: string, operation: StorageOperation): AsyncGenerator<string[]> {
+  /** The raw listing pages of the directory `prefix`; `delimited` groups sub-directories as prefixes. */
+  private async *pages(
+    prefix: string,
+    operation: StorageOperation,
+    delimited = false,
+  ): AsyncGenerator<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
       let out;
@@ -213,15 +220,27 @@ class S3Backend implements StorageBackend {
             Bucket: this.bucket,
             Prefix: directoryPrefix(prefix),
             MaxKeys: PAGE_SIZE,
+            ...(delimited ? { Delimiter: '/' } : {}),
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
       } catch (err) {
         throw this.fail(err, operation, prefix);
       }
-      yield (out.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+      yield out;
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async subdirectories(prefix: string): Promise<string[]> {
+    checkPrefix(prefix);
+    const names: string[] = [];
+    for await (const page of this.pages(prefix, 'list', true)) {
+      for (const common of page.CommonPrefixes ?? []) {
+        names.push(...subdirectoryName(directoryPrefix(prefix), common.Prefix));
+      }
+    }
+    return names.sort();
   }
 
   async delete(key: string): Promise<void> {
@@ -245,7 +264,8 @@ class S3Backend implements StorageBackend {
   async deleteUnder(prefix: string): Promise<number> {
     checkDeletePrefix(prefix);
     let count = 0;
-    for await (const keys of this.pages(prefix, 'delete')) {
+    for await (const page of this.pages(prefix, 'delete')) {
+      const keys = keysOf(page);
       if (keys.length === 0) continue;
       let out;
       try {
@@ -279,3 +299,6 @@ class S3Backend implements StorageBackend {
     return Promise.resolve();
   }
 }
+
+const keysOf = (page: ListObjectsV2CommandOutput): string[] =>
+  (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
