@@ -84,6 +84,7 @@ async function createRepository(
   name: string,
   path: string,
   componentPaths: string[] | undefined,
+  storageName = 'minio',
 ): Promise<void> {
   await co.createNamespacedCustomObject({
     ...GROUP,
@@ -93,7 +94,7 @@ async function createRepository(
       apiVersion: 'storage.kubestash.com/v1alpha1',
       kind: 'Repository',
       metadata: { name },
-      spec: { storageRef: { name: 'minio', namespace }, path, encryptionSecret: { name: 'encryption' } },
+      spec: { storageRef: { name: storageName, namespace }, path, encryptionSecret: { name: 'encryption' } },
     },
   });
   if (!componentPaths) return;
@@ -173,10 +174,16 @@ interface CliResult {
   stderr: string;
 }
 
-function cairn(args: string[]): Promise<CliResult> {
+/** Runs bin/cairn; with `terminal`, under script(1), so that stdout and stderr are a terminal (merged). */
+function cairn(args: string[], options: { terminal?: boolean } = {}): Promise<CliResult> {
   const kubeconfig = process.env.CAIRN_TEST_KUBECONFIG;
   assert.ok(kubeconfig, 'CAIRN_TEST_KUBECONFIG is set by the global setup');
-  const child = spawn(join(projectRoot, 'bin/cairn'), [...args, '--restic', restic], {
+  const argv = [join(projectRoot, 'bin/cairn'), ...args, '--restic', restic];
+  const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  const [command, commandArgs] = options.terminal
+    ? ['script', ['-q', '-e', '-c', quoted, '/dev/null']]
+    : [argv[0] ?? '', argv.slice(1)];
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, KUBECONFIG: kubeconfig },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -194,8 +201,11 @@ function cairn(args: string[]): Promise<CliResult> {
 }
 
 /** `cairn repo ARGS -n <the test's namespace>`. */
-const cairnRepo = (ctx: ClusterContext, args: string[]): Promise<CliResult> =>
-  cairn(['repo', ...args, '-n', ctx.namespace]);
+const cairnRepo = (
+  ctx: ClusterContext,
+  args: string[],
+  options: { terminal?: boolean } = {},
+): Promise<CliResult> => cairn(['repo', ...args, '-n', ctx.namespace], options);
 
 function json<T>(result: CliResult): T {
   try {
@@ -243,7 +253,13 @@ clusterTest('repo snapshots lists each component and check passes', async (ctx) 
     [EXTRA],
   );
 
+  const onTerminal = await cairnRepo(ctx, ['check', 'manifests'], { terminal: true });
+  assert.equal(onTerminal.code, 0, onTerminal.stdout);
+  assert.match(onTerminal.stdout, new RegExp(`checking ${MANIFEST} …\\r?\\n${MANIFEST}: no errors`));
+  assert.match(onTerminal.stdout, /COMPONENT\s+RESULT/);
+
   const text = await cairnRepo(ctx, ['snapshots', 'manifests']);
+  assert.doesNotMatch(text.stderr, /checking|reading Repository/, 'no progress lines off a terminal');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^COMPONENT\s+ID\s+TIME/);
   assert.ok(text.stdout.includes(expected.get(MANIFEST)?.slice(0, 8) ?? '?'), text.stdout);
@@ -492,6 +508,73 @@ clusterTest('repo password update finishes a rotation whose old keys were not al
   assert.deepEqual(Object.keys(await annotations(ctx, 'encryption')), []);
   for (const component of [MANIFEST, EXTRA]) await assertOnlyOpensWith(f, component, NEW_PASSWORD, PASSWORD);
 });
+
+clusterTest(
+  'a local BackupStorage is reached through --local-root, and without it the CLI says how',
+  async (ctx) => {
+    const co = ctx.kc.makeApiClient(CustomObjectsApi);
+    const volume = join(work, `volume-${ctx.namespace}`);
+    mkdirSync(join(volume, 'backups'), { recursive: true });
+    await secret(ctx, 'encryption', { RESTIC_PASSWORD: PASSWORD });
+    const storage = {
+      provider: 'local',
+      local: { mountPath: '/safe/data', hostPath: { path: '/mnt/node-backups' }, subPath: 'backups' },
+    };
+    await co.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'backupstorages',
+      namespace: ctx.namespace,
+      body: {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'BackupStorage',
+        metadata: { name: 'local' },
+        spec: { storage },
+      },
+    });
+    // The backup pod sees the volume at /safe/data; on this machine it is <volume>/backups.
+    const repo = await ResticRepository.open(
+      {
+        storage: { ...storage, local: { ...storage.local, mountPath: join(volume, 'backups') } },
+        encryptionSecret: { RESTIC_PASSWORD: PASSWORD },
+        repositoryPath: REPOSITORY_PATH,
+        componentPath: MANIFEST,
+      },
+      { process: { binary: restic, cacheDir: join(work, 'cache'), tmpDir: work } },
+    );
+    let snapshotId: string | undefined;
+    try {
+      await repo.init();
+      ({ snapshotId } = await repo.backup({ paths: [tree], host: 'host-0' }));
+    } finally {
+      await repo.close();
+    }
+    assert.ok(snapshotId);
+    await createRepository(co, ctx.namespace, 'manifests', REPOSITORY_PATH, [MANIFEST], 'local');
+
+    const unreachable = await cairnRepo(ctx, ['snapshots', 'manifests']);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /mounted at \/safe\/data inside the backup pods/);
+    assert.match(unreachable.stderr, /hostPath \/mnt\/node-backups with subPath backups/);
+    assert.match(unreachable.stderr, /--local-root DIR/);
+
+    const listed = await cairnRepo(ctx, [
+      'snapshots',
+      'manifests',
+      '--local-root',
+      join(volume, 'backups'),
+      '-o',
+      'json',
+    ]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(
+      json<SnapshotsJson>(listed).components.map((c) => [c.path, c.snapshots.map((s) => s.id)]),
+      [[MANIFEST, [snapshotId]]],
+    );
+    const wrongRoot = await cairnRepo(ctx, ['check', 'manifests', '--local-root', join(volume, 'nope')]);
+    assert.equal(wrongRoot.code, 1);
+    assert.match(wrongRoot.stderr, /--local-root \S+nope is not a directory/);
+  },
+);
 
 clusterTest('repo commands explain what is missing', async (ctx) => {
   const f = await fixture(ctx, null); // no status.componentPaths
