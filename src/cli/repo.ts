@@ -245,7 +245,7 @@ function renderKeys(r: ops.KeysReport): string {
 function renderPassword(r: PasswordReport): string {
   const rows = r.components.map((c) => [
     c.path,
-    c.error ? `error (${c.state ?? 'unchanged'})` : (c.state ?? ''),
+    c.error ? `error (${c.state ?? (c.addedKeyId ? 'new key added' : 'unchanged')})` : (c.state ?? ''),
   ]);
   const secret = keyText(r.encryptionSecret);
   let tail: string;
@@ -254,7 +254,8 @@ function renderPassword(r: PasswordReport): string {
   } else if (r.secretUpdated) {
     tail =
       `Secret ${secret} holds the new password, which opens every component; the old password still opens ` +
-      'the components marked new-key-added. Run the same command again to remove their old keys.\n';
+      'the components marked new-key-added. Run the same command again to remove their old keys' +
+      `${r.secretError ? ` (${r.secretError})` : ''}.\n`;
   } else {
     tail =
       `Secret ${secret} was NOT changed${r.secretError ? ` (${r.secretError})` : ''}: the old password still ` +

@@ -551,15 +551,22 @@ export interface KeyAddOptions {
   host?: string;
 }
 
-function newPasswordFile(target: ResticTarget, password: string): SecretFile {
-  if (password === '') throw new ResticUsageError('the new password must not be empty');
-  // restic trims whitespace (and a byte-order mark) around a password it reads from a file, so such a
-  // password would get a key for another string.
-  if (/^[\s\uFEFF]|\s$/u.test(password)) {
-    throw new ResticUsageError(
-      'the new password must not start or end with whitespace (restic would strip it)',
-    );
+/**
+ * Why restic could not take `password` from a password file as given, or undefined. restic trims
+ * whitespace (Go's unicode.IsSpace, which also counts U+0085) and a byte-order mark around a password it
+ * reads from a file, so such a password would get a key for another string.
+ */
+export function passwordFileProblem(password: string): string | undefined {
+  if (password === '') return 'is empty';
+  if (/^[\s\u0085\uFEFF]|[\s\u0085]$/u.test(password)) {
+    return 'starts or ends with whitespace, which restic would strip';
   }
+  return undefined;
+}
+
+function newPasswordFile(target: ResticTarget, password: string): SecretFile {
+  const problem = passwordFileProblem(password);
+  if (problem) throw new ResticUsageError(`the new password ${problem}`);
   return { path: `${target.secretsDir}/${NEW_PASSWORD_FILE}`, contents: password, mode: SECRET_FILE_MODE };
 }
 

@@ -460,7 +460,6 @@ clusterTest('repo password update rotates every component and updates the encryp
 
 clusterTest('repo password update finishes a rotation whose old keys were not all removed', async (ctx) => {
   const f = await fixture(ctx, [MANIFEST, EXTRA]);
-  await secret(ctx, 'new-password', { RESTIC_PASSWORD: NEW_PASSWORD });
   // The state a run leaves when it fails after writing the Secret: both keys on every component, the new
   // password in the Secret, the old key IDs in the annotation.
   const oldKeys: Record<string, string> = {};
@@ -473,28 +472,42 @@ clusterTest('repo password update finishes a rotation whose old keys were not al
       await repo.close();
     }
   }
-  await ctx.core.replaceNamespacedSecret({
-    name: 'encryption',
-    namespace: ctx.namespace,
-    body: {
-      metadata: {
-        name: 'encryption',
-        annotations: {
-          'cairn.dev/password-rotation-pending': JSON.stringify({
-            newPasswordSecret: `${ctx.namespace}/new-password`,
-            oldKeys,
-          }),
+  const pendingState = async (password: string): Promise<void> => {
+    await ctx.core.replaceNamespacedSecret({
+      name: 'encryption',
+      namespace: ctx.namespace,
+      body: {
+        metadata: {
+          name: 'encryption',
+          annotations: {
+            'cairn.dev/password-rotation-pending': JSON.stringify({
+              newPasswordSecret: `${ctx.namespace}/new-password`,
+              oldKeys,
+            }),
+          },
         },
+        stringData: { RESTIC_PASSWORD: password },
       },
-      stringData: { RESTIC_PASSWORD: NEW_PASSWORD },
-    },
-  });
+    });
+  };
 
+  // The Secret was reverted to the old password after the rotation wrote it: no key may go.
+  await pendingState(PASSWORD);
+  const reverted = await update(ctx, 'new-password');
+  assert.equal(reverted.code, 1);
+  assert.match(reverted.stderr, /is the one the Secret's password opens .*not removing it/);
+  for (const component of [MANIFEST, EXTRA]) {
+    assert.equal((await keyIds(f, component, PASSWORD)).length, 2, `${component} keeps both keys`);
+  }
+
+  await pendingState(NEW_PASSWORD);
   await secret(ctx, 'other-password', { RESTIC_PASSWORD: OTHER_PASSWORD });
   const other = await update(ctx, 'other-password');
   assert.equal(other.code, 1);
   assert.match(other.stderr, /is unfinished .*--new-password-secret \S+\/new-password again/);
 
+  // The new-password Secret is not needed to finish (it was never created here): the encryption Secret
+  // holds the password already.
   const finished = await update(ctx, 'new-password');
   assert.equal(finished.code, 0, finished.stderr);
   const report = json<PasswordJson>(finished);

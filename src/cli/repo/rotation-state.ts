@@ -70,13 +70,3 @@ export function firstStep(oldKeyId: string | undefined, newKeyId: string | undef
   if (newKeyId !== undefined) return { step: 'already-rotated' };
   return { step: 'locked-out' };
 }
-
-/**
- * A password restic can take from a file as it is: restic trims surrounding whitespace and a byte-order mark
- * from `--new-password-file`, so such a password would get a key for another string. Returns the problem.
- */
-export function passwordProblem(password: string): string | undefined {
-  if (password === '') return 'is empty';
-  if (/^[\s\uFEFF]|\s$/u.test(password)) return 'starts or ends with whitespace, which restic would strip';
-  return undefined;
-}

@@ -4,7 +4,7 @@
 //
 //   1. add a key for the new password to each component and prove it opens it (the old key stays);
 //   2. write the new password into the encryption Secret, with an annotation listing each old key ID;
-//   3. remove the old keys, then the annotation.
+//   3. check the Secret still holds both, remove the old keys, then the annotation.
 //
 // A failure in 1 or 2 leaves the old password working everywhere; a failure in 3 leaves an old key that
 // still opens a component, recorded in the annotation, so running the same command again removes it.
@@ -12,12 +12,12 @@ import type { ResticRepository } from '../../restic/commands.ts';
 import { isResticError } from '../../restic/errors.ts';
 import { RESTIC_PASSWORD_KEY, RepoCliError, keyText, type ObjectKey, type SecretInfo } from './cluster.ts';
 import { componentError, eachComponent, type Base, type ComponentBase, type Ctx } from './operations.ts';
+import { readNewPassword, readPending, refuseSharedSecret, refuseUnsafeSetup } from './rotation-checks.ts';
 import {
   PENDING_ROTATION_ANNOTATION,
   firstStep,
   formatPendingRotation,
   parsePendingRotation,
-  passwordProblem,
   type PendingRotation,
 } from './rotation-state.ts';
 
@@ -26,8 +26,12 @@ export type RotationState =
   | 'rotated'
   /** The new password opened it already and the old one did not. */
   | 'already-rotated'
-  /** The new key is in; the old key was not removed yet (the failure is in `error`). */
-  | 'new-key-added';
+  /** The new key is in; the old key is not removed yet. */
+  | 'new-key-added'
+  /** The component repository no longer exists (retention or a WipeOut removed it meanwhile). */
+  | 'gone'
+  /** Found in the storage only, and neither password opens it: left as it was. */
+  | 'skipped';
 
 export interface PasswordComponent extends ComponentBase {
   state?: RotationState;
@@ -40,7 +44,7 @@ export interface PasswordReport extends Base {
   newPasswordSecret: ObjectKey;
   /** True once the encryption Secret holds the new password. */
   secretUpdated: boolean;
-  /** Why the Secret could not be updated, when every component was ready for it. */
+  /** What went wrong with the encryption Secret itself (its update, or removing the annotation). */
   secretError?: string;
   components: PasswordComponent[];
 }
@@ -49,7 +53,6 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
   const { session } = ctx;
   const encryption = session.encryptionSecret;
   refuseUnsafeSetup(ctx, newPasswordSecret);
-  const newPassword = await readNewPassword(ctx, newPasswordSecret);
   const pending = readPending(encryption);
   const report: PasswordReport = {
     repository: session.repository.key,
@@ -62,41 +65,120 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
   const current = encryption.data[RESTIC_PASSWORD_KEY] ?? '';
 
   if (pending) {
-    if (pending.newPasswordSecret !== keyText(newPasswordSecret) || newPassword !== current) {
+    if (pending.newPasswordSecret !== keyText(newPasswordSecret)) {
       throw new RepoCliError(
         `a rotation of Secret ${keyText(encryption.key)} to Secret ${pending.newPasswordSecret} is unfinished ` +
           `(annotation ${PENDING_ROTATION_ANNOTATION}): run the same command with --new-password-secret ` +
           `${pending.newPasswordSecret} again to remove the old keys, then rotate to another password`,
       );
     }
+    // The encryption Secret holds the new password already: the new-password Secret may be gone.
     report.secretUpdated = true;
-    report.components = await removeOldKeys(ctx, newPassword, pending, encryption);
-    report.ok = report.components.every((c) => !c.error);
-    return report;
+    return finish(ctx, report, current, pending, encryption);
   }
+  const newPassword = await readNewPassword(ctx, newPasswordSecret);
   if (newPassword === current) {
     throw new RepoCliError(
-      `Secret ${keyText(newPasswordSecret)} holds the password already in use (${keyText(encryption.key)})`,
+      `Secret ${keyText(newPasswordSecret)} holds the password already in use (${keyText(encryption.key)}); ` +
+        "if an earlier rotation was interrupted and its annotation removed, 'cairn repo password list' " +
+        'shows any old key that remains',
     );
   }
   await refuseSharedSecret(ctx);
-  const every = await everyComponent(ctx);
 
   // Phase 1: every component opens with the new password; the old keys stay.
+  const listed = new Set(session.components);
   const oldKeys: Record<string, string> = {};
-  report.components = await eachComponent<PasswordComponent>(
-    every,
+  const all = await withUnlisted(ctx, session.components);
+  report.components = await addNewKeys(ctx, all, newPassword, oldKeys, listed);
+  if (report.components.some((c) => c.error)) return report;
+
+  // Phase 2: the Secret gets the new password and the list of old keys still to remove.
+  let record: PendingRotation = { newPasswordSecret: keyText(newPasswordSecret), oldKeys };
+  ctx.out.progress(`writing the new password into Secret ${keyText(encryption.key)}`);
+  let written: SecretInfo;
+  try {
+    written = await session.cluster.updateSecret(encryption, {
+      data: { [RESTIC_PASSWORD_KEY]: newPassword },
+      annotations: { [PENDING_ROTATION_ANNOTATION]: formatPendingRotation(record) },
+    });
+  } catch (err) {
+    report.secretError =
+      `${componentError(ctx, err, '').message} (if the update was applied after all, the same command ` +
+      'finds the annotation and resumes)';
+    return report;
+  }
+  report.secretUpdated = true;
+
+  // A backup that read the old password may have created a component meanwhile: it gets the new key too.
+  const late = (await session.findComponents()).filter((path) => !all.includes(path));
+  if (late.length > 0) {
+    ctx.out.warn(`component repositories created during the rotation: ${late.join(', ')}; rotating them too`);
+    const added = await addNewKeys(ctx, late, newPassword, oldKeys, new Set(), current);
+    report.components.push(...added);
+    record = { ...record, oldKeys };
+    try {
+      written = await session.cluster.updateSecret(written, {
+        annotations: { [PENDING_ROTATION_ANNOTATION]: formatPendingRotation(record) },
+      });
+    } catch (err) {
+      report.secretError = componentError(ctx, err, '').message;
+      return report;
+    }
+    if (added.some((c) => c.error)) return report;
+  }
+
+  // Phase 3: the old keys go.
+  const finished = await finish(ctx, { ...report, components: [] }, newPassword, record, written);
+  for (const entry of report.components) {
+    const done = finished.components.find((r) => r.path === entry.path);
+    if (!done) continue;
+    if (done.error) entry.error = done.error;
+    else Object.assign(entry, { state: done.state, removedKeyId: done.removedKeyId });
+  }
+  return {
+    ...report,
+    ok: finished.ok && report.components.every((c) => !c.error),
+    ...(finished.secretError ? { secretError: finished.secretError } : {}),
+  };
+}
+
+/**
+ * Phase 1 on `paths`: a key for the new password on each, proven to open it; fills `oldKeys` with the key
+ * each old password opens. `listed` components that neither password opens are an error; others
+ * (found in the storage only) are skipped, since the Secret could not open them before either.
+ * `oldPassword` is for components found after the Secret changed.
+ */
+async function addNewKeys(
+  ctx: Ctx,
+  paths: string[],
+  newPassword: string,
+  oldKeys: Record<string, string>,
+  listed: ReadonlySet<string>,
+  oldPassword?: string,
+): Promise<PasswordComponent[]> {
+  const encryption = ctx.session.encryptionSecret;
+  return eachComponent<PasswordComponent>(
+    { ...ctx, session: { ...ctx.session, components: paths } },
     'adding a key for the new password to',
     async (path, entry) => {
-      const old = await session.open(path);
+      const old = await ctx.session.open(path, oldPassword);
       entry.location = old.location;
       const next = old.withPassword(newPassword);
-      const step = firstStep(await currentKeyId(ctx, old), await currentKeyId(ctx, next));
+      let oldKeyId: string | undefined;
+      try {
+        oldKeyId = await currentKeyId(ctx, old);
+      } catch (err) {
+        // Listed, but removed from the storage since (retention, a WipeOut): nothing to rotate.
+        if (!isResticError(err, 'repository-missing')) throw err;
+        entry.state = 'gone';
+        return;
+      }
+      const step = firstStep(oldKeyId, await currentKeyId(ctx, next));
       switch (step.step) {
         case 'add-key': {
           entry.addedKeyId = await old.addKey(newPassword, {}, { signal: ctx.signal });
-          const opened = await currentKeyId(ctx, next);
-          if (opened !== entry.addedKeyId) {
+          if ((await currentKeyId(ctx, next)) !== entry.addedKeyId) {
             throw new RepoCliError(
               `the new password does not open the key restic just added (${entry.addedKeyId}) to ${path}; ` +
                 'the old password still works. Remove that key with restic key remove before trying again',
@@ -114,6 +196,11 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
           entry.state = 'already-rotated';
           break;
         case 'locked-out':
+          if (!listed.has(path)) {
+            ctx.out.warn(`neither password opens ${path}, found in the storage only; leaving it as it is`);
+            entry.state = 'skipped';
+            break;
+          }
           throw new RepoCliError(
             `neither the password in Secret ${keyText(encryption.key)} nor the new one opens component ${path}`,
           );
@@ -121,54 +208,61 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
     },
     (path) => ({ path }),
   );
-  if (report.components.some((c) => c.error)) return report;
-
-  // Phase 2: the Secret gets the new password and the list of old keys still to remove.
-  const record: PendingRotation = { newPasswordSecret: keyText(newPasswordSecret), oldKeys };
-  ctx.out.progress(`writing the new password into Secret ${keyText(encryption.key)}`);
-  let written: SecretInfo;
-  try {
-    written = await session.cluster.updateSecret(encryption, {
-      data: { [RESTIC_PASSWORD_KEY]: newPassword },
-      annotations: { [PENDING_ROTATION_ANNOTATION]: formatPendingRotation(record) },
-    });
-  } catch (err) {
-    report.secretError = componentError(ctx, err, '').message;
-    return report;
-  }
-  report.secretUpdated = true;
-
-  // Phase 3: the old keys go.
-  const removed = await removeOldKeys(ctx, newPassword, record, written);
-  for (const entry of report.components) {
-    const done = removed.find((r) => r.path === entry.path);
-    if (!done) continue;
-    if (done.error) entry.error = done.error;
-    else if (done.removedKeyId) Object.assign(entry, { state: 'rotated', removedKeyId: done.removedKeyId });
-  }
-  report.ok = report.components.every((c) => !c.error);
-  return report;
 }
 
-/** Removes the recorded old keys with the new password; once all are gone, removes the annotation. */
-async function removeOldKeys(
+/**
+ * Phase 3: once the Secret is seen to hold `password` and the annotation `pending` still, removes each
+ * recorded old key (opening with `password`), then the annotation. A Secret changed meanwhile (reverted by
+ * GitOps, edited by hand) stops it before any key is removed: both passwords still open every component.
+ */
+async function finish(
   ctx: Ctx,
-  newPassword: string,
+  report: PasswordReport,
+  password: string,
   pending: PendingRotation,
   secret: SecretInfo,
-): Promise<PasswordComponent[]> {
-  const paths = Object.keys(pending.oldKeys);
-  const results = await eachComponent<PasswordComponent>(
-    { ...ctx, session: { ...ctx.session, components: paths } },
+): Promise<PasswordReport> {
+  const { cluster } = ctx.session;
+  const recorded = formatPendingRotation(pending);
+  const unchanged = (s: SecretInfo): boolean => {
+    if (s.data[RESTIC_PASSWORD_KEY] !== password) return false;
+    try {
+      const seen = parsePendingRotation(s.annotations[PENDING_ROTATION_ANNOTATION]);
+      return seen !== undefined && formatPendingRotation(seen) === recorded;
+    } catch {
+      return false;
+    }
+  };
+  let fresh = await cluster.secret(secret.key, 'the encryption Secret');
+  if (!unchanged(fresh)) {
+    return {
+      ...report,
+      ok: false,
+      secretError:
+        `Secret ${keyText(secret.key)} changed after the new password was written into it; no old key was ` +
+        'removed, so the old and the new password both open every component. Check who changed it, then ' +
+        'run the same command again',
+    };
+  }
+  report.components = await eachComponent<PasswordComponent>(
+    { ...ctx, session: { ...ctx.session, components: Object.keys(pending.oldKeys) } },
     'removing the key of the old password from',
     async (path, entry) => {
-      const next = await ctx.session.open(path, newPassword);
+      const next = await ctx.session.open(path, password);
       entry.location = next.location;
       const oldKeyId = pending.oldKeys[path] ?? '';
-      const keys = await next.keys({ signal: ctx.signal });
+      let keys;
+      try {
+        keys = await next.keys({ signal: ctx.signal });
+      } catch (err) {
+        if (!isResticError(err, 'repository-missing')) throw err;
+        entry.state = 'gone';
+        return;
+      }
       if (keys.find((k) => k.current)?.id === oldKeyId) {
         throw new RepoCliError(
-          `key ${oldKeyId} of ${path} is the one the new password opens; not removing it`,
+          `key ${oldKeyId} of ${path}, recorded as the old key, is the one the Secret's password opens ` +
+            '(was the Secret reverted to the old password?); not removing it',
         );
       }
       if (keys.some((k) => k.id === oldKeyId)) await next.removeKey(oldKeyId, { signal: ctx.signal });
@@ -176,27 +270,35 @@ async function removeOldKeys(
     },
     (path) => ({ path, state: 'new-key-added' }),
   );
-  if (results.every((r) => !r.error)) {
+  if (report.components.some((c) => c.error)) return { ...report, ok: false };
+
+  // The annotation goes; a Secret touched meanwhile (labels, another annotation) is read again once.
+  for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.session.cluster.updateSecret(secret, {
-        annotations: { [PENDING_ROTATION_ANNOTATION]: null },
-      });
+      await cluster.updateSecret(fresh, { annotations: { [PENDING_ROTATION_ANNOTATION]: null } });
+      return { ...report, ok: true };
     } catch (err) {
-      ctx.out.warn(
-        `every old key is removed, but the annotation ${PENDING_ROTATION_ANNOTATION} could not be removed from ` +
-          `Secret ${keyText(secret.key)}: ${componentError(ctx, err, '').message}; run the same command again`,
-      );
+      const reread =
+        attempt === 0
+          ? await cluster.secret(secret.key, 'the encryption Secret').catch(() => undefined)
+          : undefined;
+      if (!reread || !unchanged(reread)) {
+        return {
+          ...report,
+          ok: false,
+          secretError:
+            `every old key is removed, but the annotation ${PENDING_ROTATION_ANNOTATION} could not be ` +
+            `removed from Secret ${keyText(secret.key)}: ${componentError(ctx, err, '').message}; run the ` +
+            'same command again',
+        };
+      }
+      fresh = reread;
     }
   }
-  return results;
 }
 
-/**
- * The context for every component repository of the Repository: those in `status.componentPaths` and any
- * other the storage holds under its path, which would otherwise keep only the old password.
- */
-async function everyComponent(ctx: Ctx): Promise<Ctx> {
-  const listed = ctx.session.components;
+/** `listed` and every other component repository the storage holds under the Repository's path. */
+async function withUnlisted(ctx: Ctx, listed: string[]): Promise<string[]> {
   const unlisted = (await ctx.session.findComponents()).filter((path) => !listed.includes(path));
   if (unlisted.length > 0) {
     ctx.out.warn(
@@ -204,7 +306,7 @@ async function everyComponent(ctx: Ctx): Promise<Ctx> {
         `${keyText(ctx.session.repository.key)} does not list: ${unlisted.join(', ')}; rotating them too`,
     );
   }
-  return { ...ctx, session: { ...ctx.session, components: [...listed, ...unlisted] } };
+  return [...listed, ...unlisted];
 }
 
 /** The ID of the key `repo`'s password opens; undefined when it opens none. */
@@ -214,83 +316,5 @@ async function currentKeyId(ctx: Ctx, repo: ResticRepository): Promise<string | 
   } catch (err) {
     if (isResticError(err, 'wrong-password')) return undefined;
     throw err;
-  }
-}
-
-function refuseUnsafeSetup(ctx: Ctx, newPasswordSecret: ObjectKey): void {
-  const { session } = ctx;
-  const encryption = session.encryptionSecret;
-  if (session.components.length !== session.repository.componentPaths.length) {
-    throw new RepoCliError(
-      '--component cannot be used with password update: the encryption Secret holds one password for ' +
-        'every component, so every component is rotated',
-    );
-  }
-  if (session.storageSecret?.data[RESTIC_PASSWORD_KEY]) {
-    throw new RepoCliError(
-      `the storage Secret ${keyText(session.storageSecret.key)} holds ${RESTIC_PASSWORD_KEY}, which overrides ` +
-        `the encryption Secret ${keyText(encryption.key)}: move the password into the encryption Secret first`,
-    );
-  }
-  if (
-    newPasswordSecret.namespace === encryption.key.namespace &&
-    newPasswordSecret.name === encryption.key.name
-  ) {
-    throw new RepoCliError(
-      `--new-password-secret names the encryption Secret ${keyText(encryption.key)} itself: put the new ` +
-        'password into another Secret; Cairn copies it into the encryption Secret once every component opens with it',
-    );
-  }
-}
-
-async function readNewPassword(ctx: Ctx, key: ObjectKey): Promise<string> {
-  const secret = await ctx.session.cluster.secret(key, 'the new password, --new-password-secret');
-  const password = secret.data[RESTIC_PASSWORD_KEY] ?? '';
-  ctx.book.add(password); // before any restic run: the runners redact it too
-  const problem = passwordProblem(password);
-  if (problem) {
-    throw new RepoCliError(
-      `key ${RESTIC_PASSWORD_KEY} of Secret ${keyText(key)} ${problem}` +
-        (secret.data[RESTIC_PASSWORD_KEY] === undefined ? ' (the key is missing)' : '') +
-        ': put the new password there',
-    );
-  }
-  return password;
-}
-
-function readPending(secret: SecretInfo): PendingRotation | undefined {
-  try {
-    return parsePendingRotation(secret.annotations[PENDING_ROTATION_ANNOTATION]);
-  } catch (err) {
-    throw new RepoCliError(
-      `Secret ${keyText(secret.key)}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
-
-/** A Secret shared with other Repositories would lock them out once it holds the new password. */
-async function refuseSharedSecret(ctx: Ctx): Promise<void> {
-  const { session, out } = ctx;
-  const own = session.repository.key;
-  const secret = session.encryptionSecret.key;
-  const { items, clusterWide } = await session.cluster.repositories(own.namespace);
-  if (!clusterWide) {
-    out.warn(
-      `you may not list Repositories in every namespace; only namespace ${own.namespace} was checked for ` +
-        `other Repositories sharing Secret ${keyText(secret)}`,
-    );
-  }
-  const others = items.filter(
-    (r) =>
-      !(r.key.namespace === own.namespace && r.key.name === own.name) &&
-      r.encryptionSecret?.namespace === secret.namespace &&
-      r.encryptionSecret.name === secret.name,
-  );
-  if (others.length > 0) {
-    throw new RepoCliError(
-      `Secret ${keyText(secret)} is also the encryption Secret of Repository ${others.map((r) => keyText(r.key)).join(', ')}; ` +
-        'writing a new password into it would lock those out. Give this Repository its own encryption Secret ' +
-        '(a copy, set in spec.encryptionSecret here and in the BackupConfiguration), then rotate',
-    );
   }
 }
