@@ -125,7 +125,14 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
       report.secretError = componentError(ctx, err, '').message;
       return report;
     }
-    if (added.some((c) => c.error)) return report;
+    const stranded = added.filter((c) => c.error).map((c) => c.path);
+    if (stranded.length > 0) {
+      ctx.out.warn(
+        `${stranded.join(', ')} opens only with the old password, which no Secret holds any more: put the old ` +
+          'password into a Secret of its own before anything else, so that those backups can be recovered',
+      );
+      return report;
+    }
   }
 
   // Phase 3: the old keys go.
