@@ -16,6 +16,7 @@ import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/to
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { ResticRepository } from '../../src/restic/commands.ts';
 import { ResticError } from '../../src/restic/errors.ts';
+import type { StorageSpec } from '../../src/storage/types.ts';
 import { clusterTest, type ClusterContext } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
@@ -78,6 +79,25 @@ async function readPassword(ctx: ClusterContext, name: string): Promise<string> 
   return Buffer.from(s.data?.RESTIC_PASSWORD ?? '', 'base64').toString('utf8');
 }
 
+async function createBackupStorage(
+  co: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  storage: StorageSpec,
+): Promise<void> {
+  await co.createNamespacedCustomObject({
+    ...GROUP,
+    plural: 'backupstorages',
+    namespace,
+    body: {
+      apiVersion: 'storage.kubestash.com/v1alpha1',
+      kind: 'BackupStorage',
+      metadata: { name },
+      spec: { storage },
+    },
+  });
+}
+
 async function createRepository(
   co: CustomObjectsApi,
   namespace: string,
@@ -121,26 +141,14 @@ async function fixture(ctx: ClusterContext, components: string[] | null = [MANIF
   const prefix = `p-${ctx.namespace}`;
   await secret(ctx, 'minio-credentials', minio.secretData);
   await secret(ctx, 'encryption', { RESTIC_PASSWORD: PASSWORD });
-  await co.createNamespacedCustomObject({
-    ...GROUP,
-    plural: 'backupstorages',
-    namespace: ctx.namespace,
-    body: {
-      apiVersion: 'storage.kubestash.com/v1alpha1',
-      kind: 'BackupStorage',
-      metadata: { name: 'minio' },
-      spec: {
-        storage: {
-          provider: 's3',
-          s3: {
-            endpoint: minio.endpoint,
-            bucket: BUCKET,
-            prefix,
-            region: minio.region,
-            secretName: 'minio-credentials',
-          },
-        },
-      },
+  await createBackupStorage(co, ctx.namespace, 'minio', {
+    provider: 's3',
+    s3: {
+      endpoint: minio.endpoint,
+      bucket: BUCKET,
+      prefix,
+      region: minio.region,
+      secretName: 'minio-credentials',
     },
   });
   const open = (component: string, password = PASSWORD): Promise<ResticRepository> =>
@@ -533,17 +541,7 @@ clusterTest(
       provider: 'local',
       local: { mountPath: '/safe/data', hostPath: { path: '/mnt/node-backups' }, subPath: 'backups' },
     };
-    await co.createNamespacedCustomObject({
-      ...GROUP,
-      plural: 'backupstorages',
-      namespace: ctx.namespace,
-      body: {
-        apiVersion: 'storage.kubestash.com/v1alpha1',
-        kind: 'BackupStorage',
-        metadata: { name: 'local' },
-        spec: { storage },
-      },
-    });
+    await createBackupStorage(co, ctx.namespace, 'local', storage);
     // The backup pod sees the volume at /safe/data; on this machine it is <volume>/backups.
     const repo = await ResticRepository.open(
       {

@@ -1,7 +1,7 @@
 // `cairn repo snapshots|check|unlock|password list` on an opened session, and the loop every operation
 // shares: each works on every selected component, keeps going after a component fails (the failure is
 // part of the result), and returns a JSON-ready result. Password rotation is in ./rotation.ts.
-import type { CheckResult, KeyInfo, Snapshot } from '../../restic/commands.ts';
+import type { CheckResult, KeyInfo, ResticRepository, Snapshot } from '../../restic/commands.ts';
 import { isResticError } from '../../restic/errors.ts';
 import type { ResticLock } from '../../restic/locks.ts';
 import { RepoCliError, type ObjectKey } from './cluster.ts';
@@ -67,14 +67,20 @@ export function componentError(ctx: Ctx, err: unknown, path: string): ComponentE
   };
 }
 
+/**
+ * Opens each component (`paths`, default the session's; with `password` instead of the encryption
+ * Secret's), records its location, and runs `run`; a failure becomes the entry's `error` and the loop goes
+ * on. After cancellation the remaining components are marked cancelled without being opened.
+ */
 export async function eachComponent<T extends ComponentBase>(
   ctx: Ctx,
   verb: string,
-  run: (path: string, entry: T) => Promise<void>,
   empty: (path: string) => T,
+  run: (repo: ResticRepository, entry: T) => Promise<void>,
+  options: { paths?: readonly string[]; password?: string } = {},
 ): Promise<T[]> {
   const results: T[] = [];
-  for (const path of ctx.session.components) {
+  for (const path of options.paths ?? ctx.session.components) {
     const entry = empty(path);
     results.push(entry);
     if (ctx.signal.aborted) {
@@ -83,7 +89,9 @@ export async function eachComponent<T extends ComponentBase>(
     }
     ctx.out.progress(`${verb} ${path} …`);
     try {
-      await run(path, entry);
+      const repo = await ctx.session.open(path, options.password);
+      entry.location = repo.location;
+      await run(repo, entry);
     } catch (err) {
       entry.error = componentError(ctx, err, path);
       ctx.out.progress(`${path}: failed: ${entry.error.message}`);
@@ -96,12 +104,10 @@ export async function snapshots(ctx: Ctx): Promise<SnapshotsResult> {
   const components = await eachComponent<SnapshotsResult['components'][number]>(
     ctx,
     'listing snapshots of',
-    async (path, entry) => {
-      const repo = await ctx.session.open(path);
-      entry.location = repo.location;
+    (path) => ({ path, snapshots: [] }),
+    async (repo, entry) => {
       entry.snapshots = await repo.snapshots({}, { signal: ctx.signal });
     },
-    (path) => ({ path, snapshots: [] }),
   );
   return { repository: ctx.session.repository.key, ok: components.every((c) => !c.error), components };
 }
@@ -110,15 +116,13 @@ export async function check(ctx: Ctx, readDataSubset: string | undefined): Promi
   const components = await eachComponent<CheckComponent>(
     ctx,
     'checking',
-    async (path, entry) => {
-      const repo = await ctx.session.open(path);
-      entry.location = repo.location;
+    (path) => ({ path }),
+    async (repo, entry) => {
       entry.check = await repo.check(readDataSubset ? { readDataSubset } : {}, { signal: ctx.signal });
       ctx.out.progress(
-        `${path}: ${entry.check.ok ? 'no errors' : `${entry.check.numErrors || 'some'} error(s)`}`,
+        `${entry.path}: ${entry.check.ok ? 'no errors' : `${entry.check.numErrors || 'some'} error(s)`}`,
       );
     },
-    (path) => ({ path }),
   );
   return {
     repository: ctx.session.repository.key,
@@ -139,13 +143,11 @@ export async function unlock(ctx: Ctx, removeAll: boolean): Promise<UnlockReport
   const components = await eachComponent<UnlockReport['components'][number]>(
     ctx,
     removeAll ? 'removing every lock of' : 'removing stale locks of',
-    async (path, entry) => {
-      const repo = await ctx.session.open(path);
-      entry.location = repo.location;
+    (path) => ({ path, removed: 0, remaining: [] }),
+    async (repo, entry) => {
       entry.removed = await repo.unlock({ removeAll }, { signal: ctx.signal });
       entry.remaining = (await repo.listLocks({ signal: ctx.signal })).map(lockView);
     },
-    (path) => ({ path, removed: 0, remaining: [] }),
   );
   return {
     repository: ctx.session.repository.key,
@@ -159,12 +161,10 @@ export async function keys(ctx: Ctx): Promise<KeysReport> {
   const components = await eachComponent<KeysReport['components'][number]>(
     ctx,
     'listing keys of',
-    async (path, entry) => {
-      const repo = await ctx.session.open(path);
-      entry.location = repo.location;
+    (path) => ({ path, keys: [] }),
+    async (repo, entry) => {
       entry.keys = await repo.keys({ signal: ctx.signal });
     },
-    (path) => ({ path, keys: [] }),
   );
   return { repository: ctx.session.repository.key, ok: components.every((c) => !c.error), components };
 }

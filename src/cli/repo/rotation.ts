@@ -166,11 +166,11 @@ async function addNewKeys(
 ): Promise<PasswordComponent[]> {
   const encryption = ctx.session.encryptionSecret;
   return eachComponent<PasswordComponent>(
-    { ...ctx, session: { ...ctx.session, components: paths } },
+    ctx,
     'adding a key for the new password to',
-    async (path, entry) => {
-      const old = await ctx.session.open(path, oldPassword);
-      entry.location = old.location;
+    (path) => ({ path }),
+    async (old, entry) => {
+      const { path } = entry;
       const next = old.withPassword(newPassword);
       let oldKeyId: string | undefined;
       try {
@@ -213,7 +213,7 @@ async function addNewKeys(
           );
       }
     },
-    (path) => ({ path }),
+    { paths, ...(oldPassword !== undefined ? { password: oldPassword } : {}) },
   );
 }
 
@@ -240,7 +240,7 @@ async function finish(
       return false;
     }
   };
-  let fresh = await cluster.secret(secret.key, 'the encryption Secret');
+  const fresh = await cluster.secret(secret.key, 'the encryption Secret');
   if (!unchanged(fresh)) {
     return {
       ...report,
@@ -252,11 +252,11 @@ async function finish(
     };
   }
   report.components = await eachComponent<PasswordComponent>(
-    { ...ctx, session: { ...ctx.session, components: Object.keys(pending.oldKeys) } },
+    ctx,
     'removing the key of the old password from',
-    async (path, entry) => {
-      const next = await ctx.session.open(path, password);
-      entry.location = next.location;
+    (path) => ({ path, state: 'new-key-added' }),
+    async (next, entry) => {
+      const { path } = entry;
       const oldKeyId = pending.oldKeys[path] ?? '';
       let keys;
       try {
@@ -275,33 +275,37 @@ async function finish(
       if (keys.some((k) => k.id === oldKeyId)) await next.removeKey(oldKeyId, { signal: ctx.signal });
       Object.assign(entry, { state: 'rotated', removedKeyId: oldKeyId });
     },
-    (path) => ({ path, state: 'new-key-added' }),
+    { paths: Object.keys(pending.oldKeys), password },
   );
   if (report.components.some((c) => c.error)) return { ...report, ok: false };
 
   // The annotation goes; a Secret touched meanwhile (labels, another annotation) is read again once.
-  for (let attempt = 0; ; attempt++) {
+  const removeAnnotation = (s: SecretInfo): Promise<SecretInfo> =>
+    cluster.updateSecret(s, { annotations: { [PENDING_ROTATION_ANNOTATION]: null } });
+  let failure: unknown;
+  try {
+    await removeAnnotation(fresh);
+    return { ...report, ok: true };
+  } catch (err) {
+    failure = err;
+  }
+  const reread = await cluster.secret(secret.key, 'the encryption Secret').catch(() => undefined);
+  if (reread && unchanged(reread)) {
     try {
-      await cluster.updateSecret(fresh, { annotations: { [PENDING_ROTATION_ANNOTATION]: null } });
+      await removeAnnotation(reread);
       return { ...report, ok: true };
     } catch (err) {
-      const reread =
-        attempt === 0
-          ? await cluster.secret(secret.key, 'the encryption Secret').catch(() => undefined)
-          : undefined;
-      if (!reread || !unchanged(reread)) {
-        return {
-          ...report,
-          ok: false,
-          secretError:
-            `every old key is removed, but the annotation ${PENDING_ROTATION_ANNOTATION} could not be ` +
-            `removed from Secret ${keyText(secret.key)}: ${componentError(ctx, err, '').message}; run the ` +
-            'same command again',
-        };
-      }
-      fresh = reread;
+      failure = err;
     }
   }
+  return {
+    ...report,
+    ok: false,
+    secretError:
+      `every old key is removed, but the annotation ${PENDING_ROTATION_ANNOTATION} could not be removed ` +
+      `from Secret ${keyText(secret.key)}: ${componentError(ctx, failure, '').message}; run the same ` +
+      'command again',
+  };
 }
 
 /** `listed` and every other component repository the storage holds under the Repository's path. */

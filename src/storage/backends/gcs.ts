@@ -174,54 +174,46 @@ class GcsBackend implements StorageBackend {
 
   async *list(prefix: string): AsyncIterable<string> {
     checkPrefix(prefix);
-    for await (const page of this.pages(prefix, 'list')) yield* page;
+    for await (const page of this.pages(prefix, 'list')) yield* page.keys;
   }
 
-  private async *pages(prefix: string, operation: StorageOperation): AsyncGenerator<string[]> {
+  /** The listing pages of the directory `prefix`; `delimited` groups sub-directories as prefixes. */
+  private async *pages(
+    prefix: string,
+    operation: StorageOperation,
+    delimited = false,
+  ): AsyncGenerator<{ keys: string[]; prefixes: string[] }> {
     let pageToken: string | undefined;
     do {
       let files;
       let next;
+      let response;
       try {
-        [files, next] = await this.bucket.getFiles({
+        [files, next, response] = await this.bucket.getFiles({
           prefix: directoryPrefix(prefix),
           autoPaginate: false,
           maxResults: PAGE_SIZE,
+          ...(delimited ? { delimiter: '/' } : {}),
           ...(pageToken ? { pageToken } : {}),
         });
       } catch (err) {
         throw this.fail(err, operation, prefix);
       }
-      yield files.map((file) => file.name);
+      const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
+      yield {
+        keys: files.map((file) => file.name),
+        prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [],
+      };
       pageToken = next && 'pageToken' in next ? next.pageToken : undefined;
     } while (pageToken);
   }
 
   async subdirectories(prefix: string): Promise<string[]> {
     checkPrefix(prefix);
-    const base = directoryPrefix(prefix);
     const names: string[] = [];
-    let pageToken: string | undefined;
-    do {
-      let next;
-      let response;
-      try {
-        [, next, response] = await this.bucket.getFiles({
-          prefix: base,
-          delimiter: '/',
-          autoPaginate: false,
-          maxResults: PAGE_SIZE,
-          ...(pageToken ? { pageToken } : {}),
-        });
-      } catch (err) {
-        throw this.fail(err, 'list', prefix);
-      }
-      const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
-      for (const p of Array.isArray(prefixes) ? prefixes : []) {
-        names.push(...subdirectoryName(base, typeof p === 'string' ? p : undefined));
-      }
-      pageToken = next && 'pageToken' in next ? next.pageToken : undefined;
-    } while (pageToken);
+    for await (const page of this.pages(prefix, 'list', true)) {
+      for (const p of page.prefixes) names.push(...subdirectoryName(directoryPrefix(prefix), p));
+    }
     return names.sort();
   }
 
@@ -241,7 +233,7 @@ class GcsBackend implements StorageBackend {
     checkDeletePrefix(prefix);
     // Collect first: deleting while paging would move the page boundaries under the page token.
     const keys: string[] = [];
-    for await (const page of this.pages(prefix, 'delete')) keys.push(...page);
+    for await (const page of this.pages(prefix, 'delete')) keys.push(...page.keys);
     await forEachLimit(keys, DELETE_CONCURRENCY, async (key) => {
       try {
         await this.bucket.file(key).delete({ ignoreNotFound: true });
