@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadKubeConfig } from '../kube/config.ts';
 import { createLog, LogMessage } from '../operator/log.ts';
 import { startOperator } from '../operator/operator.ts';
-import { errorText } from '../operator/redact.ts';
+import { errorText } from '../common/redact.ts';
 import { parseDuration, parseListen, servingNames } from '../operator/settings.ts';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../webhooks/configurations.ts';
 

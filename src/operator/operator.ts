@@ -12,7 +12,7 @@ import { injectCaBundle, type ConfigurationNames } from './ca-injector.ts';
 import type { CertBundle } from './cert-plan.ts';
 import { syncCertSecret, type CertSettings, type CertSyncResult } from './cert-secret.ts';
 import { LogMessage, type Log } from './log.ts';
-import { errorText } from './redact.ts';
+import { errorText } from '../common/redact.ts';
 import { createProbeServer } from './probe-server.ts';
 import { createWebhookServer, type WebhookServer } from './webhook-server.ts';
 

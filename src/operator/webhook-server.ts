@@ -12,7 +12,7 @@ import {
 } from '../webhooks/admission.ts';
 import type { ClusterReader, WebhookRoute } from '../webhooks/routes.ts';
 import { LogMessage, type Log } from './log.ts';
-import { errorText } from './redact.ts';
+import { errorText } from '../common/redact.ts';
 
 /** Largest request body read: an AdmissionReview holds the object twice (new and old). */
 const MAX_BODY = 8 * 1024 * 1024;

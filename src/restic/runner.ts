@@ -35,7 +35,7 @@ import {
   type ResticOutputCommand,
   type ResticStream,
 } from './json-lines.ts';
-import { createRedactor, type Redactor } from './redact.ts';
+import { createRedactor, type Redactor } from '../common/redact.ts';
 import type { SecretFile } from './repository.ts';
 
 /** restic is retrying a backend request (parsed from its plain-text stderr line). */

@@ -7,7 +7,7 @@
 // Pure: the adapters hand in whatever their SDK threw (AWS SDK v3 service exceptions, Azure RestError,
 // Google ApiError, Node system errors, fetch/undici errors with causes) and get a typed error back.
 
-import type { Redactor } from '../restic/redact.ts';
+import type { Redactor } from '../common/redact.ts';
 import type { StorageProvider } from './types.ts';
 
 export const StorageErrorKind = {

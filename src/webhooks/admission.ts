@@ -1,6 +1,6 @@
 // AdmissionReview (admission.k8s.io/v1) in and out: parse the request, run the route, shape the answer.
 import { decisionMessage, type Decision } from './decision.ts';
-import { at, deepEqual, isObject, str } from './json.ts';
+import { at, deepEqual, isObject, str } from '../common/json.ts';
 import type { AdmissionInput, ClusterReader, WebhookRoute } from './routes.ts';
 
 export interface AdmissionResponse {

@@ -2,7 +2,7 @@
 // that involve other objects: Repositories, usage policies of what it refers to (validating).
 import { allow, pointer, verdict, type Decision, type Denial, type JsonPatchOp } from './decision.ts';
 import { pickDefault } from './defaults-lookup.ts';
-import { arr, at, isObject, q, str } from './json.ts';
+import { arr, at, isObject, q, str } from '../common/json.ts';
 import { findByKey, keyOf, keyText, resolveRef, sameKey, type ObjectKey } from './object-meta.ts';
 import { normalizeRepositoryPath, repositoryAt } from './repository.ts';
 import { usageAllowed, usageDenial, type NamespaceInfo, type PolicyHolder } from './usage-policy.ts';

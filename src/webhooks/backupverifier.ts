@@ -1,6 +1,6 @@
 // BackupVerifier admission: the rules KubeStash intended (its own check is inverted and never registered).
 import { verdict, type Decision, type Denial } from './decision.ts';
-import { at, isObject, str } from './json.ts';
+import { at, isObject, str } from '../common/json.ts';
 
 /**
  * `restoreOption` with `addonInfo`, `scheduler` and `type` are required; a Query verifier needs `query`

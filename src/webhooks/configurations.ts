@@ -1,7 +1,7 @@
 // The MutatingWebhookConfiguration and ValidatingWebhookConfiguration that send Cairn's Kinds to the
 // operator, built as data: deploy/webhooks/ holds them for a Service, the dev cluster installs them for a URL.
 import type { JsonPatchOp } from './decision.ts';
-import { arr, at, str } from './json.ts';
+import { arr, at, str } from '../common/json.ts';
 import { ROUTES, type WebhookRoute } from './routes.ts';
 
 export const MUTATING_CONFIGURATION = 'cairn-defaulting';

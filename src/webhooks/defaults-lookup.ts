@@ -1,5 +1,5 @@
 // The default BackupStorage and RetentionPolicy of a namespace (§1.5 of the API contract).
-import { at, isObject } from './json.ts';
+import { at, isObject } from '../common/json.ts';
 import { keyOf } from './object-meta.ts';
 import { selectorMatches } from './label-selector.ts';
 import { usageFrom, type NamespaceInfo } from './usage-policy.ts';

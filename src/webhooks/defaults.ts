@@ -1,6 +1,6 @@
 // Defaults shared by several Kinds.
 import type { JsonPatchOp } from './decision.ts';
-import { isObject, type JsonObject } from './json.ts';
+import { isObject, type JsonObject } from '../common/json.ts';
 
 /**
  * Patches that make `spec.usagePolicy.allowedNamespaces.from` present, defaulting to `Same`, without

@@ -2,8 +2,8 @@
 // they enter: a missing object or CRD is an answer (absent), anything else a ReadError with a redacted text.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { apiMessage, isNotFound, statusCode } from '../kube/errors.ts';
-import { redact } from '../operator/redact.ts';
-import { at, isObject } from './json.ts';
+import { redact } from '../common/redact.ts';
+import { at, isObject } from '../common/json.ts';
 import { labelsOf, type ObjectKey } from './object-meta.ts';
 import type { Resource } from './resources.ts';
 import type { ClusterReader } from './routes.ts';

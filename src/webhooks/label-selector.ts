@@ -1,5 +1,5 @@
 // Kubernetes LabelSelector matching (matchLabels AND matchExpressions), as the API machinery evaluates it.
-import { arr, isObject, str } from './json.ts';
+import { arr, isObject, str } from '../common/json.ts';
 
 /**
  * True when `labels` satisfy `selector`. An empty selector (`{}`) matches everything; a selector that is

@@ -1,5 +1,5 @@
 // Identity and references of the objects the webhooks read.
-import { at, isObject, str } from './json.ts';
+import { at, isObject, str } from '../common/json.ts';
 
 export interface ObjectKey {
   namespace: string;

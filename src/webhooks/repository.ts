@@ -1,6 +1,6 @@
 // Repository admission: one directory of a storage belongs to one Repository.
 import { verdict, type Decision, type Denial } from './decision.ts';
-import { at, q, str } from './json.ts';
+import { at, q, str } from '../common/json.ts';
 import { keyOf, keyText, resolveRef, sameKey, type ObjectKey } from './object-meta.ts';
 
 /** A repository directory as compared for uniqueness: no leading, trailing or doubled `/`. */

@@ -1,6 +1,6 @@
 // RestoreSession admission: the usage policies of the hook templates it runs.
 import { verdict, type Decision, type Denial } from './decision.ts';
-import { arr, at, q } from './json.ts';
+import { arr, at, q } from '../common/json.ts';
 import { findByKey, keyOf, keyText, resolveRef, type ObjectKey } from './object-meta.ts';
 import { usageAllowed, usageDenial, type NamespaceInfo } from './usage-policy.ts';
 

@@ -6,7 +6,7 @@ import {
 } from '../api/retention-period.ts';
 import { allow, verdict, type Decision, type Denial, type JsonPatchOp } from './decision.ts';
 import { usagePolicyDefaults } from './defaults.ts';
-import { at, isObject, q } from './json.ts';
+import { at, isObject, q } from '../common/json.ts';
 import { keyOf, keyText } from './object-meta.ts';
 
 /** Defaults: `usagePolicy.allowedNamespaces.from: Same` and `failedSnapshots: {last: 1}` when absent. */

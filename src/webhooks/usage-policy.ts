@@ -1,6 +1,6 @@
 // UsagePolicy: which namespaces may refer to a BackupStorage, RetentionPolicy or HookTemplate.
 import type { Denial } from './decision.ts';
-import { at, q, str } from './json.ts';
+import { at, q, str } from '../common/json.ts';
 import { selectorMatches } from './label-selector.ts';
 
 /** The Namespace object of the namespace that refers to something: its name and labels. */

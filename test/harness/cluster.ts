@@ -6,10 +6,14 @@ import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { tailFile } from '../../src/devcluster/processes.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
+import { kubeClient } from '../../src/kube/connect.ts';
+import type { KubeClient } from '../../src/kube/types.ts';
 
 /** What an integration test gets: the shared dev cluster and a namespace of its own. */
 export interface ClusterContext {
   kc: KubeConfig;
+  /** Cairn's own client (src/kube) as admin, for calling src/ functions. */
+  client: KubeClient;
   core: CoreV1Api;
   namespace: string;
   /** The image the suite's pod runner runs as Cairn's CLI. */
@@ -28,6 +32,11 @@ function shared(): { dir: string; kubeconfig: string; image: string } {
     );
   }
   return { dir, kubeconfig, image };
+}
+
+/** Cairn's own client (src/kube) as the dev cluster's admin. */
+export function adminClient(): KubeClient {
+  return kubeClient({ kubeconfig: shared().kubeconfig });
 }
 
 export function adminKubeConfig(): KubeConfig {
@@ -59,7 +68,7 @@ export function clusterTest(
       body: { metadata: { name: namespace, labels: { 'cairn.dev/test': 'true' } } },
     });
     try {
-      await fn({ kc, core, namespace, image, dir }, t);
+      await fn({ kc, client: adminClient(), core, namespace, image, dir }, t);
     } catch (err) {
       t.diagnostic(failureReport(dir, namespace));
       throw err;

@@ -1,7 +1,7 @@
 // Output of `cairn repo …`: results on stdout (a table, or JSON with `-o json`), progress and warnings on
 // stderr. Every text passes through the redactor built from the secrets the command holds, so no password
 // or credential reaches a terminal or a log file, even one echoed back by restic, a backend or the API.
-import { createRedactor, type Redactor } from '../../restic/redact.ts';
+import { createRedactor, type Redactor } from '../../common/redact.ts';
 
 export type OutputFormat = 'table' | 'json';
 

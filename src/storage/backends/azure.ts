@@ -25,7 +25,7 @@ import { classifyError, type StorageBackendError, type StorageOperation } from '
 import { StorageConfigError } from '../errors.ts';
 import type { AzureStorage } from '../types.ts';
 import { SecretKey } from '../../restic/repository.ts';
-import type { Redactor } from '../../restic/redact.ts';
+import type { Redactor } from '../../common/redact.ts';
 import {
   checkDeletePrefix,
   checkKey,

@@ -1,6 +1,6 @@
 // What every adapter shares: key checks, content types, the redactor for a Secret, bounded concurrency.
 
-import { createRedactor, type Redactor } from '../../restic/redact.ts';
+import { createRedactor, type Redactor } from '../../common/redact.ts';
 import { CREDENTIAL_KEYS } from '../../restic/repository.ts';
 import { StorageConfigError } from '../errors.ts';
 import { normalizeRelativePath } from '../paths.ts';

@@ -24,7 +24,7 @@ import {
 import { StorageConfigError } from '../errors.ts';
 import type { GcsStorage } from '../types.ts';
 import { SecretKey } from '../../restic/repository.ts';
-import type { Redactor } from '../../restic/redact.ts';
+import type { Redactor } from '../../common/redact.ts';
 import {
   checkDeletePrefix,
   checkKey,

@@ -16,7 +16,7 @@ import {
 import { StorageConfigError } from '../errors.ts';
 import { normalizeRelativePath } from '../paths.ts';
 import type { LocalStorage } from '../types.ts';
-import { createRedactor } from '../../restic/redact.ts';
+import { createRedactor } from '../../common/redact.ts';
 import { checkDeletePrefix, checkKey, checkPrefix, toBuffer } from './common.ts';
 
 /** Marks temp files of writes in progress (or of a crashed write); listings skip them. */

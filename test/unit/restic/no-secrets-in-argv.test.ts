@@ -26,7 +26,7 @@ import {
   type ResticCommand,
 } from '../../../src/restic/argv.ts';
 import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/repository.ts';
-import { createRedactor } from '../../../src/restic/redact.ts';
+import { createRedactor } from '../../../src/common/redact.ts';
 import type { StorageSpec } from '../../../src/storage/types.ts';
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';

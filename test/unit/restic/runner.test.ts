@@ -17,7 +17,7 @@ import {
   runRestic,
   type RunnerEvent,
 } from '../../../src/restic/runner.ts';
-import { createRedactor } from '../../../src/restic/redact.ts';
+import { createRedactor } from '../../../src/common/redact.ts';
 
 const PASSWORD = 'zq-runner-password-5501';
 const ACCESS_KEY = 'zq-runner-secret-key-7723';

@@ -16,7 +16,7 @@ import {
   type ErrorContext,
   type StorageOperation,
 } from '../../../src/storage/classify.ts';
-import { createRedactor } from '../../../src/restic/redact.ts';
+import { createRedactor } from '../../../src/common/redact.ts';
 import type { StorageProvider } from '../../../src/storage/types.ts';
 
 const PLANTED_KEY_ID = 'CAIRNPLANTEDKEYID0042';

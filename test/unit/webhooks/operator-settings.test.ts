@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errorText, redact } from '../../../src/operator/redact.ts';
+import { errorText, redact } from '../../../src/common/redact.ts';
 import { parseDuration, parseListen, servingNames } from '../../../src/operator/settings.ts';
 
 void test('the serving names cover the Service DNS names and the loopback names', () => {
@@ -36,8 +36,8 @@ void test('redaction removes PEM blocks, bearer tokens and key=value secrets', (
   const text = redact(
     'Authorization: Bearer abc.def-123 token=xyz -----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY----- ok',
   );
-  assert.equal(text, 'Authorization: Bearer [redacted] token=[redacted] [redacted PEM] ok');
-  assert.equal(errorText(new Error('password=hunter2')), 'password=[redacted]');
+  assert.equal(text, 'Authorization: Bearer [REDACTED] token=[REDACTED] [REDACTED] PEM ok');
+  assert.equal(errorText(new Error('password=hunter2')), 'password=[REDACTED]');
   const wrapped = new Error('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') });
   assert.equal(errorText(wrapped), 'fetch failed: connect ECONNREFUSED 127.0.0.1:1');
 });

@@ -9,7 +9,12 @@
 //   (`private_key`, `private_key_id`, `client_secret`, `refresh_token`, anything named like a key, secret,
 //   token or password), since errors quote those alone;
 // - whatever the secrets: the user info of URLs (`scheme://user:pass@host`), `Basic`/`Bearer` credentials,
-//   and signature or token query parameters of signed URLs (S3, GCS, Azure SAS).
+//   signature or token query parameters of signed URLs (S3, GCS, Azure SAS), PEM blocks (private keys,
+//   certificates), `token=…`/`password=…`/`secret=…`/`key=…` pairs, and the values after the names of the
+//   credential environment variables Cairn sets.
+//
+// `redact(text)` and `errorText(err)` apply only those patterns, for texts with no known secret values in
+// play (the operator's logs and admission responses).
 //
 // Short secrets: empty values are ignored. A form shorter than `minLength` (4 by default) is removed only
 // where it stands alone as a token (no letter or digit right before or after it). Replacing every
@@ -40,8 +45,14 @@ export interface Redactor {
 const CREDENTIAL_FIELD = /key|secret|token|password|credential/i;
 const MAX_CAUSE_DEPTH = 16;
 const ALWAYS: readonly [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]+-----[\s\S]*?(?:-----END [A-Z ]+-----|$)/g, `${REDACTED} PEM`],
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, `$1${REDACTED}@`],
-  [/\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
+  [/\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  [/\b(token|password|secret|key)=(?!\[REDACTED\])[^\s&,;"']+/gi, `$1=${REDACTED}`],
+  [
+    /\b(AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AZURE_ACCOUNT_KEY|RESTIC_PASSWORD)=(?!\[REDACTED\])\S+/g,
+    `$1=${REDACTED}`,
+  ],
   [
     /([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|sig|signature|access_token|token)=)[^&\s#"']+/gi,
     `$1${REDACTED}`,
@@ -181,4 +192,26 @@ function redactErrorWith(
   if (typeof err.cause === 'string') out.cause = redact(err.cause);
   else if (err.cause !== undefined) out.cause = redactErrorWith(redact, err.cause, seen, depth + 1);
   return out;
+}
+
+const PATTERNS_ONLY = createRedactor([]);
+
+/** The text with the credential patterns replaced (no known secret values): for operator logs and responses. */
+export function redact(text: string): string {
+  return PATTERNS_ONLY.redact(text);
+}
+
+/**
+ * An error's message followed by the messages of its causes (`fetch failed: connect ECONNREFUSED …`), each
+ * once, redacted by the credential patterns; for the `err` field of logs and for responses.
+ */
+export function errorText(err: unknown, redactor: Redactor = PATTERNS_ONLY): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
+    const message = cur instanceof Error ? cur.message : typeof cur === 'string' ? cur : describe(cur);
+    if (!parts.some((p) => p.includes(message))) parts.push(message);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return redactor.redact(parts.join(': '));
 }

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { REDACTED, createRedactor } from '../../../src/restic/redact.ts';
+import { REDACTED, createRedactor } from '../../../src/common/redact.ts';
 
 const PASSWORD = 'p@ss w/rd+"quoted"';
 const KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY';
