@@ -68,7 +68,18 @@ export function clusterTest(
       body: { metadata: { name: namespace, labels: { 'cairn.dev/test': 'true' } } },
     });
     try {
-      await fn({ kc, client: adminClient(), core, namespace, image, dir }, t);
+      let client: KubeClient | undefined;
+      const ctx: ClusterContext = {
+        kc,
+        get client() {
+          return (client ??= adminClient());
+        },
+        core,
+        namespace,
+        image,
+        dir,
+      };
+      await fn(ctx, t);
     } catch (err) {
       t.diagnostic(failureReport(dir, namespace));
       throw err;
