@@ -17,6 +17,16 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** The finite number at `v`, or undefined when `v` is anything else (NaN and infinities included). */
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** The strings of the array at `v`, in order; other items are skipped, and a non-array gives `[]`. */
+export function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((item): item is string => typeof item === 'string') : [];
+}
+
 /** The array at `v`, or an empty array when `v` is anything else. */
 export function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
