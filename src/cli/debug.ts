@@ -1,13 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command } from 'commander';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../kube/config.ts';
-import { apiMessage, statusCode } from '../kube/errors.ts';
 
 /**
  * `cairn debug …`: small probes for checking a runtime from inside a pod (the local pod runner's
- * tests use them). They print what they checked, never a value they compare against.
+ * tests use them). They print what they checked, never a value they compare against. Registering them
+ * loads nothing beyond commander: the Kubernetes client is imported by the one probe that uses it.
  */
 export function registerDebugCommands(program: Command): void {
   const debug = new Command('debug').description('probes to check a pod runtime from inside a pod');
@@ -67,15 +65,17 @@ export function registerDebugCommands(program: Command): void {
     .command('list-secrets')
     .description("list Secrets in the pod's namespace with the pod's own identity")
     .action(async () => {
-      const kc = loadKubeConfig();
-      const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+      const [{ kubeClient }, { K8S }, { apiMessage, statusCode }] = await Promise.all([
+        import('../kube/connect.ts'),
+        import('../api/resource-type.ts'),
+        import('../kube/errors.ts'),
+      ]);
+      const client = kubeClient();
       try {
-        const list = await kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
-        process.stdout.write(
-          `listed ${list.items.length} secrets in ${namespace} as ${kc.getCurrentUser()?.name}\n`,
-        );
+        const list = await client.list(K8S.secrets, { namespace: client.namespace });
+        process.stdout.write(`listed ${list.items.length} secrets in ${client.namespace}\n`);
       } catch (err) {
-        fail(`list secrets in ${namespace}: HTTP ${statusCode(err) ?? '?'}: ${apiMessage(err)}`);
+        fail(`list secrets in ${client.namespace}: HTTP ${statusCode(err) ?? '?'}: ${apiMessage(err)}`);
       }
     });
 }
