@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { startDevEnvironment } from '../src/devcluster/environment.ts';
-import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/runner.ts';
+import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/command.ts';
 import { waitFor } from '../src/devcluster/probe.ts';
-import { loadKubeConfig } from '../src/kube/config.ts';
+import { loadKubeConfig } from '../src/kube/config-client-node-old.ts';
 import { containerLog } from '../src/cli/devcluster.ts';
 
 const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { startDevEnvironment } from '../devcluster/environment.ts';
 import { isAlive } from '../devcluster/processes.ts';
 import { runningPid } from '../devcluster/cluster.ts';
-import { DEFAULT_IMAGE } from '../devcluster/podrunner/runner.ts';
+import { DEFAULT_IMAGE } from '../devcluster/podrunner/command.ts';
 import { waitFor } from '../devcluster/probe.ts';
 
 const say = (msg: string): void => void process.stdout.write(`${msg}\n`);

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { binaryPaths, requireBinary } from './toolchain.ts';
-import { isAlive, startProcess, tailFile, type ManagedProcess } from './processes.ts';
-import { reusePort } from './ports.ts';
+import { startProcess, tailFile, type ManagedProcess } from './processes.ts';
+import { defaultPortPicker, StartupError, withPortRetry, type PortPicker } from './ports.ts';
 import { probe, waitFor } from './probe.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
+import { acquireDirLock, lockHolder, type DirLock } from './lock.ts';
 
 /** What a started dev cluster exposes to its users; persisted in DIR/cluster.json. */
 export interface ClusterInfo {
@@ -33,6 +34,8 @@ export interface ClusterOptions {
   /** Extra token identities besides the admin (system:masters) one. */
   identities?: Identity[];
   log?: (msg: string) => void;
+  /** Chooses the ports of etcd and the API server (default: the last start's when free, else any free one). */
+  pickPort?: PortPicker;
 }
 
 const CONTROLLERS = [
@@ -57,6 +60,7 @@ export class DevCluster {
   #procs: ManagedProcess[] = [];
   #info: ClusterInfo | undefined;
   #stopping = false;
+  #lock: DirLock | undefined;
 
   constructor(opts: ClusterOptions) {
     this.dir = resolve(opts.dir);
@@ -84,16 +88,15 @@ export class DevCluster {
     const logs = join(dir, 'logs');
     for (const d of [dir, pki, logs, join(dir, 'etcd')]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
-    const other = runningPid(dir);
-    if (other && other !== process.pid && isAlive(other)) {
-      throw new Error(
-        `a dev cluster already runs on ${dir} (pid ${other}); use it, or stop it with 'cairn down --dir ${dir}'`,
-      );
-    }
+    this.#lock = acquireDirLock(dir, (stale) =>
+      log(
+        `found a stale lock of pid ${stale.pid} on ${dir} (that process is gone); taking the directory over`,
+      ),
+    );
     const previous = readState(dir);
-    const etcdClientPort = await reusePort(previous?.etcdClientPort);
-    const etcdPeerPort = await reusePort(previous?.etcdPeerPort);
-    const apiserverPort = await reusePort(previous?.apiserverPort);
+    const pick = this.#opts.pickPort ?? defaultPortPicker;
+    const onLostPort = (err: StartupError): void =>
+      log(`${err.component} could not bind its port (another process took it); starting it on fresh ports`);
     const adminToken = previous?.adminToken ?? randomBytes(24).toString('hex');
     ensureServiceAccountKeys(pki);
     const identities: Identity[] = [
@@ -106,60 +109,70 @@ export class DevCluster {
       { mode: 0o600 },
     );
 
-    const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
-    log(`starting etcd on ${etcdUrl}`);
-    const etcd = this.#start('etcd', etcdBin, [
-      `--name=cairn`,
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-      `--initial-cluster=cairn=http://127.0.0.1:${etcdPeerPort}`,
-      `--listen-metrics-urls=`,
-      '--unsafe-no-fsync=true',
-      '--log-level=warn',
-    ]);
-    await this.#ready(
-      async () => {
-        const r = await probe(`${etcdUrl}/health`);
-        return r.status === 200 && r.body.includes('"health":"true"') ? true : undefined;
-      },
-      etcd,
-      30_000,
-    );
+    // A port found free can be taken before the component binds it: such a start is retried on fresh ports.
+    const { etcdUrl, etcdClientPort, etcdPeerPort } = await withPortRetry(async (attempt) => {
+      const etcdClientPort = await pick('etcd-client', attempt === 0 ? previous?.etcdClientPort : undefined);
+      const etcdPeerPort = await pick('etcd-peer', attempt === 0 ? previous?.etcdPeerPort : undefined);
+      const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
+      log(`starting etcd on ${etcdUrl}`);
+      const etcd = this.#start('etcd', etcdBin, [
+        `--name=cairn`,
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-cluster=cairn=http://127.0.0.1:${etcdPeerPort}`,
+        `--listen-metrics-urls=`,
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+      ]);
+      await this.#ready(
+        async () => {
+          const r = await probe(`${etcdUrl}/health`);
+          return r.status === 200 && r.body.includes('"health":"true"') ? true : undefined;
+        },
+        etcd,
+        30_000,
+      );
+      return { etcdUrl, etcdClientPort, etcdPeerPort };
+    }, onLostPort);
 
-    const server = `https://127.0.0.1:${apiserverPort}`;
-    log(`starting kube-apiserver on ${server}`);
-    const apiserver = this.#start('kube-apiserver', apiserverBin, [
-      `--etcd-servers=${etcdUrl}`,
-      `--cert-dir=${pki}`,
-      `--secure-port=${apiserverPort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      '--authorization-mode=RBAC',
-      `--token-auth-file=${join(pki, 'tokens.csv')}`,
-      `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
-      `--service-account-key-file=${join(pki, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-      '--profiling=false',
-      // The 'kubernetes' Service cannot point at a loopback address; nothing in the dev cluster needs it.
-      '--endpoint-reconciler-type=none',
-      '--v=1',
-    ]);
     const certFile = join(pki, 'apiserver.crt');
-    const caPem = await this.#ready(
-      async () => {
-        if (!existsSync(certFile)) return undefined;
-        const ca = readFileSync(certFile, 'utf8');
-        const r = await probe(`${server}/readyz`, { ca, token: adminToken });
-        return r.status === 200 ? ca : undefined;
-      },
-      apiserver,
-      90_000,
-    );
+    const { server, apiserverPort, caPem } = await withPortRetry(async (attempt) => {
+      const apiserverPort = await pick('apiserver', attempt === 0 ? previous?.apiserverPort : undefined);
+      const server = `https://127.0.0.1:${apiserverPort}`;
+      log(`starting kube-apiserver on ${server}`);
+      const apiserver = this.#start('kube-apiserver', apiserverBin, [
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${pki}`,
+        `--secure-port=${apiserverPort}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--allow-privileged=true',
+        '--authorization-mode=RBAC',
+        `--token-auth-file=${join(pki, 'tokens.csv')}`,
+        `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+        `--service-account-key-file=${join(pki, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+        '--profiling=false',
+        // The 'kubernetes' Service cannot point at a loopback address; nothing in the dev cluster needs it.
+        '--endpoint-reconciler-type=none',
+        '--v=1',
+      ]);
+      const caPem = await this.#ready(
+        async () => {
+          if (!existsSync(certFile)) return undefined;
+          const ca = readFileSync(certFile, 'utf8');
+          const r = await probe(`${server}/readyz`, { ca, token: adminToken });
+          return r.status === 200 ? ca : undefined;
+        },
+        apiserver,
+        90_000,
+      );
+      return { server, apiserverPort, caPem };
+    }, onLostPort);
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, renderKubeconfig({ server, caPem, user: 'admin', token: adminToken }), {
       mode: 0o600,
@@ -205,7 +218,6 @@ export class DevCluster {
       pid: process.pid,
     };
     writeFileSync(join(dir, STATE), JSON.stringify(this.#info, null, 2), { mode: 0o600 });
-    writeFileSync(join(dir, RUNNING), String(process.pid), { mode: 0o600 });
     return this.#info;
   }
 
@@ -214,7 +226,8 @@ export class DevCluster {
     this.#stopping = true;
     for (const p of [...this.#procs].reverse()) await p.stop();
     this.#procs = [];
-    rmSync(join(this.dir, RUNNING), { force: true });
+    this.#lock?.release();
+    this.#lock = undefined;
   }
 
   /** The tail of every component's log, for a failure report. */
@@ -235,7 +248,10 @@ export class DevCluster {
     return p;
   }
 
-  /** Waits until `check` answers for component `p`; a failure carries the tail of its log. */
+  /**
+   * Waits until `check` answers for component `p`. A failure is a StartupError carrying the tail of its
+   * log; a component that exited is forgotten, so that a retry starts a fresh one.
+   */
   async #ready<T>(check: () => Promise<T | undefined>, p: ManagedProcess, timeoutMs: number): Promise<T> {
     try {
       return await waitFor(check, {
@@ -245,13 +261,17 @@ export class DevCluster {
       });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      throw new Error(`${msg}; last lines of ${p.logFile}:\n${tailFile(p.logFile, 30)}`, { cause: err });
+      const exited = p.hasExited();
+      if (exited) this.#procs = this.#procs.filter((q) => q !== p);
+      const tail = tailFile(p.logFile, 30);
+      throw new StartupError(p.name, `${msg}; last lines of ${p.logFile}:\n${tail}`, exited, tail, {
+        cause: err,
+      });
     }
   }
 }
 
 const STATE = 'cluster.json';
-const RUNNING = 'running.pid';
 
 /** What the last start in `dir` left behind (its ports and token are reused), if anything. */
 export function readState(dir: string): ClusterInfo | undefined {
@@ -259,10 +279,9 @@ export function readState(dir: string): ClusterInfo | undefined {
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ClusterInfo) : undefined;
 }
 
-/** The PID of the process running a cluster on `dir`, when one wrote its marker. */
+/** The PID of the live process running a cluster on `dir`; undefined when none runs (a stale lock is none). */
 export function runningPid(dir: string): number | undefined {
-  const f = join(dir, RUNNING);
-  return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) || undefined : undefined;
+  return lockHolder(dir)?.pid;
 }
 
 function ensureServiceAccountKeys(pki: string): void {

@@ -12,9 +12,9 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { loadKubeConfig } from '../kube/config.ts';
+import { loadKubeConfig } from '../kube/config-client-node-old.ts';
 import { apiMessage } from '../kube/errors.ts';
-import { createFileLog, type Log } from '../operator/log.ts';
+import { createFileLog, type Log } from '../common/log.ts';
 import { startOperator, type Operator } from '../operator/operator.ts';
 import { servingNames } from '../operator/settings.ts';
 import {

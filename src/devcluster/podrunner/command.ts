@@ -1,6 +1,9 @@
 import type { V1Container } from '@kubernetes/client-node';
 import { ConfigError } from './env.ts';
 
+/** The image repository Cairn's own image is published under; the runner runs it as Cairn's CLI. */
+export const DEFAULT_IMAGE = 'ghcr.io/cairn-backup/cairn';
+
 /** The repository part of an image reference: no tag, no digest. */
 export function imageRepository(image: string): string {
   const noDigest = image.split('@')[0] ?? image;

@@ -117,3 +117,6 @@ export function mainPhase(main: ContainerRecord[], restartPolicy: string): PodPh
   if (failed && restartPolicy === 'OnFailure') return 'Running';
   return failed ? 'Failed' : 'Succeeded';
 }
+
+/** The current time as the API writes it: RFC 3339 in UTC, whole seconds. */
+export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,7 +1,13 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import type { V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { ConfigError, fieldValue, type EnvSources } from './env.ts';
+import type {
+  V1DownwardAPIVolumeFile,
+  V1HostPathVolumeSource,
+  V1KeyToPath,
+  V1Pod,
+  V1Volume,
+} from '@kubernetes/client-node';
+import { ConfigError, fieldValue, resourceValue, type EnvSources } from './env.ts';
 
 /** What volumes need from the cluster besides Secrets and ConfigMaps. */
 export interface VolumeSources extends EnvSources {
@@ -36,6 +42,70 @@ function writeItems(
   }
 }
 
+/** Writes the downward-API files: pod fields, and resource values of a named container. */
+function writeDownward(
+  root: string,
+  pod: V1Pod,
+  items: V1DownwardAPIVolumeFile[] | undefined,
+  defaultMode: number,
+): void {
+  for (const item of items ?? []) {
+    let value: string;
+    if (item.fieldRef) {
+      value = fieldValue(pod, item.fieldRef);
+    } else if (item.resourceFieldRef) {
+      const name = item.resourceFieldRef.containerName;
+      const container = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find(
+        (c) => c.name === name,
+      );
+      if (!container) throw new ConfigError(`downwardAPI item "${item.path}": no container "${name ?? ''}"`);
+      value = resourceValue(container, item.resourceFieldRef);
+    } else {
+      continue;
+    }
+    writeInside(root, item.path, value, item.mode ?? defaultMode);
+  }
+}
+
+/**
+ * The host path of a hostPath volume after the kubelet's type check: `DirectoryOrCreate` and
+ * `FileOrCreate` create what is missing, `Directory` and `File` require it, no type checks nothing.
+ */
+function hostPathVolume(src: V1HostPathVolumeSource): string {
+  const path = src.path;
+  const kind = (() => {
+    try {
+      const st = statSync(path);
+      return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+    } catch {
+      return 'missing';
+    }
+  })();
+  switch (src.type ?? '') {
+    case 'DirectoryOrCreate':
+      if (kind === 'missing') mkdirSync(path, { recursive: true, mode: 0o755 });
+      else if (kind !== 'dir') throw new ConfigError(`hostPath ${path} exists and is not a directory`);
+      break;
+    case 'Directory':
+      if (kind !== 'dir') throw new ConfigError(`hostPath ${path} is not a directory`);
+      break;
+    case 'FileOrCreate':
+      if (kind === 'missing') {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+        closeSync(openSync(path, 'a', 0o644));
+      } else if (kind !== 'file') throw new ConfigError(`hostPath ${path} exists and is not a file`);
+      break;
+    case 'File':
+      if (kind !== 'file') throw new ConfigError(`hostPath ${path} is not a file`);
+      break;
+    case '':
+      break;
+    default:
+      if (kind === 'missing') throw new ConfigError(`hostPath ${path} does not exist`);
+  }
+  return path;
+}
+
 async function required(
   get: Promise<Record<string, string> | undefined>,
   optional: boolean | undefined,
@@ -58,7 +128,7 @@ export async function materializeVolume(
   src: VolumeSources,
 ): Promise<string> {
   const ns = pod.metadata?.namespace ?? 'default';
-  if (vol.hostPath) return vol.hostPath.path;
+  if (vol.hostPath) return hostPathVolume(vol.hostPath);
   const root = join(podDir, 'volumes', vol.name);
   mkdirSync(root, { recursive: true, mode: 0o755 });
   if (vol.emptyDir) return root;
@@ -76,9 +146,7 @@ export async function materializeVolume(
     return root;
   }
   if (vol.downwardAPI) {
-    for (const item of vol.downwardAPI.items ?? []) {
-      if (item.fieldRef) writeInside(root, item.path, fieldValue(pod, item.fieldRef), item.mode ?? 0o644);
-    }
+    writeDownward(root, pod, vol.downwardAPI.items, vol.downwardAPI.defaultMode ?? 0o644);
     return root;
   }
   if (vol.projected) {
@@ -96,9 +164,7 @@ export async function materializeVolume(
         const data = await required(src.secret(ns, name), s.secret.optional, `secret "${name}"`);
         if (data) writeItems(root, data, s.secret.items, mode, `secret "${name}"`);
       } else if (s.downwardAPI) {
-        for (const item of s.downwardAPI.items ?? []) {
-          if (item.fieldRef) writeInside(root, item.path, fieldValue(pod, item.fieldRef), item.mode ?? mode);
-        }
+        writeDownward(root, pod, s.downwardAPI.items, mode);
       }
     }
     return root;
