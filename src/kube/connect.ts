@@ -1,5 +1,7 @@
 // Where KubeClients come from: a kubeconfig (explicit file, $KUBECONFIG with its `:`-joined list, or
 // ~/.kube/config) or, inside a pod, the ServiceAccount. The only module that constructs a KubeClient.
+import { createClient } from './client.ts';
+import { loadConnection } from './connection.ts';
 import type { KubeClient } from './types.ts';
 
 export interface ConnectOptions {
@@ -19,6 +21,5 @@ export interface ConnectOptions {
  * (exec plugins, token files, the ServiceAccount token) are obtained on first use and refreshed as they expire.
  */
 export function kubeClient(opts: ConnectOptions = {}): KubeClient {
-  void opts;
-  throw new Error('kubeClient: not implemented yet');
+  return createClient(loadConnection(opts), opts.userAgent ?? 'cairn');
 }

@@ -1,5 +1,5 @@
 // The surface of Cairn's Kubernetes client (implemented in client.ts on node:https). Every module that talks
-// to the API server gets a KubeClient from `connect()` (config.ts) and uses only what is declared here.
+// to the API server gets a KubeClient from `kubeClient()` (connect.ts) and uses only what is declared here.
 // Objects are plain JSON: types come from `import type` of client-node's models, never its runtime.
 import type { ResourceType } from '../api/resource-type.ts';
 
@@ -112,6 +112,8 @@ export interface RawRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; default `application/json` (discovery asks for the aggregated form with it). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -124,7 +126,12 @@ export interface KubeClient {
   /** The object; a KubeApiError with status 404 when it does not exist. */
   get<T = KubeObject>(r: ResourceType, name: string, namespace?: string, signal?: AbortSignal): Promise<T>;
   /** The object, or undefined on 404 (also when the resource type itself is not served). */
-  find<T = KubeObject>(r: ResourceType, name: string, namespace?: string, signal?: AbortSignal): Promise<T | undefined>;
+  find<T = KubeObject>(
+    r: ResourceType,
+    name: string,
+    namespace?: string,
+    signal?: AbortSignal,
+  ): Promise<T | undefined>;
   /** One page of a LIST. */
   list<T = KubeObject>(r: ResourceType, opts?: ListOptions): Promise<ObjectList<T>>;
   /** Every page of a LIST, followed through `continue`; the resourceVersion is the first page's. */
@@ -133,13 +140,23 @@ export interface KubeClient {
   listPages(r: ResourceType, opts?: ListOptions): AsyncIterable<RawPage>;
   create<T extends KubeObject>(r: ResourceType, obj: T, opts?: WriteOptions): Promise<T>;
   /** PUT; the object's `metadata.resourceVersion`, when set, makes it conditional (409 on a stale one). */
-  replace<T extends KubeObject>(r: ResourceType, obj: T, opts?: WriteOptions & { subresource?: string }): Promise<T>;
+  replace<T extends KubeObject>(
+    r: ResourceType,
+    obj: T,
+    opts?: WriteOptions & { subresource?: string },
+  ): Promise<T>;
   patch<T = KubeObject>(r: ResourceType, name: string, patch: unknown, opts: PatchOptions): Promise<T>;
   /** Server-side apply of a whole object (name and namespace from its metadata). */
   apply<T extends KubeObject>(
     r: ResourceType,
     obj: T,
-    opts: { fieldManager: string; force?: boolean; subresource?: string; dryRun?: boolean; signal?: AbortSignal },
+    opts: {
+      fieldManager: string;
+      force?: boolean;
+      subresource?: string;
+      dryRun?: boolean;
+      signal?: AbortSignal;
+    },
   ): Promise<T>;
   /**
    * A merge patch of the `status` subresource. With `resourceVersion` the write is conditional: a stale

@@ -1,0 +1,278 @@
+// The KubeClient on node:http(s): JSON in and out, every failure a KubeApiError (errors.ts). A
+// namespaced resource addressed by name without a namespace uses the client's namespace, as kubectl does;
+// a LIST or WATCH without one spans all namespaces.
+import { apiVersionOf, type ResourceType } from '../api/resource-type.ts';
+import { isNotFound } from './errors.ts';
+import { Transport, transportError, type Connection, type HttpRequest } from './http.ts';
+import { queryString, resourcePath, type Query } from './paths.ts';
+import { listMeta } from './raw-list.ts';
+import type {
+  DeleteOptions,
+  KubeClient,
+  KubeObject,
+  ListOptions,
+  ObjectList,
+  PatchOptions,
+  PatchType,
+  RawPage,
+  RawRequest,
+  WatchEvent,
+  WatchOptions,
+  WriteOptions,
+} from './types.ts';
+import { jsonLines } from './watch-stream.ts';
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+const dryRun = (on: boolean | undefined): string | undefined => (on ? 'All' : undefined);
+
+/** A client for one connection; one keep-alive agent shared by all its calls. */
+export function createClient(conn: Connection, userAgent = 'cairn'): KubeClient {
+  return new HttpKubeClient(conn, userAgent);
+}
+
+class HttpKubeClient implements KubeClient {
+  readonly server: string;
+  readonly namespace: string;
+  readonly #t: Transport;
+
+  constructor(conn: Connection, userAgent: string) {
+    this.server = conn.server;
+    this.namespace = conn.namespace;
+    this.#t = new Transport(conn, userAgent);
+  }
+
+  /** The namespace of a call that addresses one object. */
+  #ns(r: ResourceType, ...candidates: (string | undefined)[]): string | undefined {
+    return r.namespaced ? (candidates.find((c) => c) ?? this.namespace) : undefined;
+  }
+
+  #call<T>(
+    method: string,
+    path: string,
+    query: Query,
+    body: unknown,
+    extra: Partial<HttpRequest> = {},
+  ): Promise<T> {
+    const req: HttpRequest = { method, path: path + queryString(query), ...extra };
+    if (body !== undefined) req.body = json(body);
+    return this.#t.json<T>(req);
+  }
+
+  get<T = KubeObject>(r: ResourceType, name: string, namespace?: string, signal?: AbortSignal): Promise<T> {
+    return this.#call<T>('GET', resourcePath(r, { namespace: this.#ns(r, namespace), name }), {}, undefined, {
+      signal,
+    });
+  }
+
+  async find<T = KubeObject>(
+    r: ResourceType,
+    name: string,
+    namespace?: string,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
+    try {
+      return await this.get<T>(r, name, namespace, signal);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  #listRequest(r: ResourceType, opts: ListOptions, cont: string | undefined): HttpRequest {
+    const query: Query = {
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      limit: opts.limit ?? DEFAULT_PAGE_SIZE,
+      continue: cont,
+      // A continued page carries its own version in the token; the server refuses both together.
+      resourceVersion: cont ? undefined : opts.resourceVersion,
+      resourceVersionMatch: cont ? undefined : opts.resourceVersionMatch,
+    };
+    return {
+      method: 'GET',
+      path: resourcePath(r, { namespace: opts.namespace }) + queryString(query),
+      signal: opts.signal,
+    };
+  }
+
+  list<T = KubeObject>(r: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    return this.#t.json<ObjectList<T>>(this.#listRequest(r, opts, opts.continue));
+  }
+
+  async listAll<T = KubeObject>(r: ResourceType, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    const first = await this.list<T>(r, opts);
+    const items = first.items ?? [];
+    let cont = first.metadata?.continue;
+    while (cont) {
+      const page = await this.#t.json<ObjectList<T>>(this.#listRequest(r, opts, cont));
+      for (const item of page.items ?? []) items.push(item);
+      cont = page.metadata?.continue;
+    }
+    return { items, metadata: { resourceVersion: first.metadata?.resourceVersion ?? '' } };
+  }
+
+  async *listPages(r: ResourceType, opts: ListOptions = {}): AsyncGenerator<RawPage> {
+    let cont = opts.continue;
+    do {
+      const body = await this.#t.buffer(this.#listRequest(r, opts, cont));
+      const meta = listMeta(body);
+      cont = meta.continue;
+      yield { body, resourceVersion: meta.resourceVersion, ...(cont && { continue: cont }) };
+    } while (cont);
+  }
+
+  create<T extends KubeObject>(r: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
+    const path = resourcePath(r, { namespace: this.#ns(r, opts.namespace, obj.metadata?.namespace) });
+    const query = { fieldManager: opts.fieldManager, dryRun: dryRun(opts.dryRun) };
+    return this.#call<T>('POST', path, query, obj, { signal: opts.signal });
+  }
+
+  replace<T extends KubeObject>(
+    r: ResourceType,
+    obj: T,
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
+    const namespace = this.#ns(r, opts.namespace, obj.metadata?.namespace);
+    const path = resourcePath(r, {
+      namespace,
+      name: obj.metadata?.name ?? '',
+      subresource: opts.subresource,
+    });
+    const query = { fieldManager: opts.fieldManager, dryRun: dryRun(opts.dryRun) };
+    return this.#call<T>('PUT', path, query, obj, { signal: opts.signal });
+  }
+
+  patch<T = KubeObject>(r: ResourceType, name: string, patch: unknown, opts: PatchOptions): Promise<T> {
+    const path = resourcePath(r, {
+      namespace: this.#ns(r, opts.namespace),
+      name,
+      subresource: opts.subresource,
+    });
+    const query = {
+      fieldManager: opts.fieldManager,
+      force: opts.type === 'apply' && opts.force ? true : undefined,
+      dryRun: dryRun(opts.dryRun),
+    };
+    return this.#call<T>('PATCH', path, query, patch, {
+      contentType: PATCH_CONTENT_TYPES[opts.type],
+      signal: opts.signal,
+    });
+  }
+
+  apply<T extends KubeObject>(
+    r: ResourceType,
+    obj: T,
+    opts: {
+      fieldManager: string;
+      force?: boolean;
+      subresource?: string;
+      dryRun?: boolean;
+      signal?: AbortSignal;
+    },
+  ): Promise<T> {
+    if (!opts.fieldManager) throw new TypeError('server-side apply needs a fieldManager');
+    const body = { apiVersion: apiVersionOf(r), kind: r.kind, ...obj };
+    return this.patch<T>(r, obj.metadata?.name ?? '', body, {
+      ...opts,
+      type: 'apply',
+      namespace: this.#ns(r, obj.metadata?.namespace),
+    });
+  }
+
+  patchStatus<T = KubeObject>(
+    r: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    status: unknown,
+    opts: { resourceVersion?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    // A resourceVersion in the patch is a precondition: the server answers 409 when it is stale.
+    const body = opts.resourceVersion
+      ? { metadata: { resourceVersion: opts.resourceVersion }, status }
+      : { status };
+    return this.patch<T>(r, name, body, {
+      type: 'merge',
+      subresource: 'status',
+      namespace,
+      signal: opts.signal,
+    });
+  }
+
+  async delete(r: ResourceType, name: string, opts: DeleteOptions = {}): Promise<boolean> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: opts.propagationPolicy,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      preconditions: opts.preconditions,
+      dryRun: opts.dryRun ? ['All'] : undefined,
+    };
+    try {
+      await this.#call(
+        'DELETE',
+        resourcePath(r, { namespace: this.#ns(r, opts.namespace), name }),
+        {},
+        body,
+        {
+          signal: opts.signal,
+        },
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async *watch<T = KubeObject>(r: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const query: Query = {
+      watch: 1,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      resourceVersion: opts.resourceVersion,
+      allowWatchBookmarks: opts.allowWatchBookmarks,
+      timeoutSeconds: opts.timeoutSeconds,
+    };
+    const path = resourcePath(r, { namespace: opts.namespace }) + queryString(query);
+    const req: HttpRequest = { method: 'GET', path, signal: opts.signal, stream: true };
+    const signal = opts.signal;
+    let res;
+    try {
+      res = await this.#t.send(req);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    const stop = (): void => void res.destroy();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (res.statusCode !== 200) throw await this.#t.failure(res, req);
+      for await (const event of jsonLines(res)) {
+        if (signal?.aborted) return;
+        yield event as WatchEvent<T>;
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw transportError(err, req, this.server);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      res.destroy();
+    }
+  }
+
+  request<T = unknown>(req: RawRequest): Promise<T> {
+    const extra: Partial<HttpRequest> = { signal: req.signal };
+    if (req.contentType !== undefined) extra.contentType = req.contentType;
+    if (req.accept !== undefined) extra.accept = req.accept;
+    return this.#call<T>(req.method, req.path, req.query ?? {}, req.body, extra);
+  }
+}
