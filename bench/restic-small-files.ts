@@ -16,16 +16,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { binaryPaths, requireBinary } from '../src/devcluster/toolchain.ts';
-import {
-  backupCommand,
-  checkCommand,
-  initCommand,
-  type CommonOptions,
-  type ResticCommand,
-} from '../src/restic/argv.ts';
-import { ResticRepository } from '../src/restic/commands.ts';
+import { backupCommand } from '../src/restic/argv-data.ts';
+import { checkCommand, initCommand } from '../src/restic/argv-repository.ts';
+import type { CommonOptions, ResticCommand } from '../src/restic/argv.ts';
+import { ResticRepository } from '../src/restic/repository.ts';
 import { ResticOutputParser } from '../src/restic/json-lines.ts';
-import { buildRepositoryTarget, type RepositoryTargetInput } from '../src/restic/repository.ts';
+import { buildRepositoryTarget, type RepositoryTargetInput } from '../src/restic/target.ts';
 import { resticEnvironment, type ResticProcessOptions } from '../src/restic/runner.ts';
 import type { StorageSpec } from '../src/storage/types.ts';
 import { startFakeGcs, startMinio } from '../test/harness/objectstores.ts';

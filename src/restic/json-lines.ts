@@ -2,161 +2,26 @@
 // returns one typed event per complete line. It never throws on content: a line that is not JSON, JSON that
 // is not a known message, or a message with missing or mistyped fields still yields an event (text, json,
 // or typed with zero defaults), because restic mixes plain text into JSON output (`forget --prune`, warnings)
-// and omits fields whose value is zero.
-//
-// Numbers are JavaScript numbers: byte counts above 2^53 (8 PiB) lose precision.
+// and omits fields whose value is zero. The event types are in events.ts.
 
-export type ResticStream = 'stdout' | 'stderr';
-
-/**
- * Which command produced the output. restic reuses `status` and `summary` for backup, restore and check
- * with different fields; with `auto` the parser tells them apart by their fields.
- */
-export type ResticOutputCommand = 'backup' | 'restore' | 'check' | 'init' | 'auto';
-
-interface EventBase {
-  stream: ResticStream;
-}
-
-/** Backup progress, printed about RESTIC_PROGRESS_FPS times a second. */
-export interface BackupStatusEvent extends EventBase {
-  type: 'status';
-  secondsElapsed: number;
-  secondsRemaining: number;
-  /** 0…1 */
-  percentDone: number;
-  totalFiles: number;
-  filesDone: number;
-  totalBytes: number;
-  bytesDone: number;
-  errorCount: number;
-  currentFiles: string[];
-}
-
-export interface RestoreStatusEvent extends EventBase {
-  type: 'restore_status';
-  secondsElapsed: number;
-  percentDone: number;
-  totalFiles: number;
-  filesRestored: number;
-  filesSkipped: number;
-  filesDeleted: number;
-  totalBytes: number;
-  bytesRestored: number;
-  bytesSkipped: number;
-}
-
-/** Per-item detail (backup with `--verbose`, restore with `--verbose=2`). */
-export interface VerboseStatusEvent extends EventBase {
-  type: 'verbose_status';
-  action: string;
-  item: string;
-  duration: number;
-  dataSize: number;
-  dataSizeInRepo: number;
-  metadataSize: number;
-  metadataSizeInRepo: number;
-  totalFiles: number;
-  /** restore only */
-  size: number;
-}
-
-/** A non-fatal error (an unreadable file, a damaged pack): the command goes on. */
-export interface ErrorEvent extends EventBase {
-  type: 'error';
-  message: string;
-  during?: string;
-  item?: string;
-}
-
-/** The last line of a successful backup. */
-export interface BackupSummaryEvent extends EventBase {
-  type: 'summary';
-  dryRun: boolean;
-  filesNew: number;
-  filesChanged: number;
-  filesUnmodified: number;
-  dirsNew: number;
-  dirsChanged: number;
-  dirsUnmodified: number;
-  dataBlobs: number;
-  treeBlobs: number;
-  /** Bytes added before compression. */
-  dataAdded: number;
-  /** Bytes added after compression: what the repository grew by. */
-  dataAddedPacked: number;
-  totalFilesProcessed: number;
-  totalBytesProcessed: number;
-  /** Seconds. */
-  totalDuration: number;
-  /** RFC 3339 (restic ≥ 0.18). */
-  backupStart?: string;
-  backupEnd?: string;
-  /** Absent when no snapshot was created (dry run, `--skip-if-unchanged`). */
-  snapshotId?: string;
-}
-
-export interface RestoreSummaryEvent extends EventBase {
-  type: 'restore_summary';
-  secondsElapsed: number;
-  totalFiles: number;
-  filesRestored: number;
-  filesSkipped: number;
-  filesDeleted: number;
-  totalBytes: number;
-  bytesRestored: number;
-  bytesSkipped: number;
-}
-
-/** `check --json` result (restic ≥ 0.18). */
-export interface CheckSummaryEvent extends EventBase {
-  type: 'check_summary';
-  numErrors: number;
-  brokenPacks: string[];
-  suggestRepairIndex: boolean;
-  suggestPrune: boolean;
-}
-
-/** The fatal error restic prints on stderr just before it exits (restic ≥ 0.18). */
-export interface ExitErrorEvent extends EventBase {
-  type: 'exit_error';
-  code: number;
-  message: string;
-}
-
-/** `init --json`. */
-export interface InitializedEvent extends EventBase {
-  type: 'initialized';
-  id: string;
-  repository: string;
-}
-
-/** Valid JSON that is not one of the messages above (snapshot arrays, `diff` changes, future types). */
-export interface JsonEvent extends EventBase {
-  type: 'json';
-  messageType?: string;
-  value: unknown;
-}
-
-/** A line that is not JSON. `truncated` when it exceeded the line limit and its tail was dropped. */
-export interface TextEvent extends EventBase {
-  type: 'text';
-  line: string;
-  truncated?: boolean;
-}
-
-export type ResticEvent =
-  | BackupStatusEvent
-  | RestoreStatusEvent
-  | VerboseStatusEvent
-  | ErrorEvent
-  | BackupSummaryEvent
-  | RestoreSummaryEvent
-  | CheckSummaryEvent
-  | ExitErrorEvent
-  | InitializedEvent
-  | JsonEvent
-  | TextEvent;
+import {
+  isObject,
+  num as finiteNumber,
+  str as stringValue,
+  strings as stringArray,
+  type JsonObject,
+} from '../common/json.ts';
+import type {
+  BackupStatusEvent,
+  BackupSummaryEvent,
+  CheckSummaryEvent,
+  ErrorEvent,
+  ResticEvent,
+  ResticOutputCommand,
+  ResticStream,
+  RestoreStatusEvent,
+  RestoreSummaryEvent,
+} from './events.ts';
 
 export interface ResticOutputParserOptions {
   command?: ResticOutputCommand;
@@ -266,30 +131,14 @@ export function parseResticLine(
   return { type: 'text', stream, line };
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function num(o: Json, key: string): number {
-  const v = o[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function str(o: Json, key: string): string {
-  const v = o[key];
-  return typeof v === 'string' ? v : '';
-}
-
+// Field readers with restic's zero defaults: restic omits a field whose value is zero or empty.
+type Json = JsonObject;
+const num = (o: Json, key: string): number => finiteNumber(o[key]) ?? 0;
+const str = (o: Json, key: string): string => stringValue(o[key]) ?? '';
+const strings = (o: Json, key: string): string[] => stringArray(o[key]);
 function optStr(o: Json, key: string): string | undefined {
-  const v = o[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function strings(o: Json, key: string): string[] {
-  const v = o[key];
-  return Array.isArray(v) ? v.filter((item): item is string => typeof item === 'string') : [];
+  const v = stringValue(o[key]);
+  return v === '' ? undefined : v;
 }
 
 function fromJson(value: unknown, stream: ResticStream, command: ResticOutputCommand): ResticEvent {

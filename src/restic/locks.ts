@@ -16,11 +16,10 @@
 // offers `planLockCleanup`, which also judges a lock stale when its host is known to be gone (a pod that
 // no longer exists or has terminated). Such locks are removed one by one through a LockDeleter (the
 // storage backend deletes `locks/<id>`), never with `unlock --remove-all`, which would also break live
-// locks taken in the meantime.
+// locks taken in the meantime. This module never sees a backend: the caller hands in the deleter
+// (src/storage/lock-files.ts makes one for a component repository).
 
-import type { StorageBackend } from '../storage/backend.ts';
-import { componentLockKey } from '../storage/paths.ts';
-import type { ResolvedStorage } from '../storage/types.ts';
+import { isObject, num, str } from '../common/json.ts';
 import { parseGoDuration } from './backend-retries.ts';
 
 /** restic's StaleLockTimeout. */
@@ -47,16 +46,14 @@ export function parseLock(id: string, text: string): ResticLock | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const o = value as Record<string, unknown>;
-  if (typeof o.time !== 'string') return undefined;
+  if (!isObject(value) || typeof value.time !== 'string') return undefined;
   return {
     id,
-    time: o.time,
-    exclusive: o.exclusive === true,
-    hostname: typeof o.hostname === 'string' ? o.hostname : '',
-    username: typeof o.username === 'string' ? o.username : '',
-    pid: typeof o.pid === 'number' ? o.pid : 0,
+    time: value.time,
+    exclusive: value.exclusive === true,
+    hostname: str(value.hostname) ?? '',
+    username: str(value.username) ?? '',
+    pid: num(value.pid) ?? 0,
   };
 }
 
@@ -147,19 +144,8 @@ export async function planLockCleanup(
   return out;
 }
 
-/** Deletes the lock file `locks/<id>` of one repository in its backend. */
-export type LockDeleter = (lockId: string) => Promise<void>;
-
 /**
- * The deleter for one component repository: removes `locks/<id>` through the storage backend of its
- * BackupStorage (for a local storage, a backend whose root is where the volume is mounted here). A lock
- * already gone is success: its owner finished or another cleaner was first.
+ * Deletes the lock file `locks/<id>` of one repository, and succeeds when it is already gone. The narrow
+ * interface through which a cleanup removes a lock: whoever holds the storage backend provides it.
  */
-export function backendLockDeleter(
-  backend: Pick<StorageBackend, 'delete'>,
-  storage: ResolvedStorage,
-  repositoryPath: string,
-  component: string,
-): LockDeleter {
-  return (lockId) => backend.delete(componentLockKey(storage, repositoryPath, component, lockId));
-}
+export type LockDeleter = (lockId: string) => Promise<void>;

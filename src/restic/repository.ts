@@ -1,257 +1,397 @@
-// Turns a BackupStorage location plus its Secrets into everything a restic process needs to open one
-// component repository. Pure: the caller writes the returned files (into a private directory it created)
-// and passes the environment to the process.
+// restic as a library: one ResticRepository per component repository, one method per command, typed
+// results (results.ts, read by parse-output.ts). Builds commands with the argv builders and runs them
+// under Cairn's lock policy (lock-policy.ts).
 //
-// The one guarantee that matters: a secret value is only ever placed in `env` or in the contents of a
-// returned file. The repository URL and every argv option are built from the BackupStorage spec and from
-// paths alone, so they can be logged, shown in status and put in Events.
+// Errors are ResticErrors (kind, retryable, redacted stderr tail) or ResticUsageErrors (bad input).
 
-import type { ResolvedStorage, StorageSpec } from '../storage/types.ts';
-import { resolveStorage } from '../storage/resolve.ts';
-import { componentRepositoryKey, localPath, normalizeRelativePath } from '../storage/paths.ts';
-import { ResticUsageError } from './errors.ts';
+import type { Writable } from 'node:stream';
 
-/** Secret keys, as KubeStash names them in the storage and encryption Secrets. */
-export const SecretKey = {
-  resticPassword: 'RESTIC_PASSWORD',
-  awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
-  awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
-  caCertData: 'CA_CERT_DATA',
-  googleProjectId: 'GOOGLE_PROJECT_ID',
-  googleServiceAccountJsonKey: 'GOOGLE_SERVICE_ACCOUNT_JSON_KEY',
-  azureAccountName: 'AZURE_ACCOUNT_NAME',
-  azureAccountKey: 'AZURE_ACCOUNT_KEY',
-  // Cairn extensions: restic reads these variables, and a Secret may carry them for short-lived
-  // credentials, SAS tokens, sovereign clouds or emulators. KubeStash ignores them.
-  awsSessionToken: 'AWS_SESSION_TOKEN',
-  googleAccessToken: 'GOOGLE_ACCESS_TOKEN',
-  azureAccountSas: 'AZURE_ACCOUNT_SAS',
-  azureEndpointSuffix: 'AZURE_ENDPOINT_SUFFIX',
-} as const;
+import { isObject } from '../common/json.ts';
+import { backupCommand, dumpCommand, restoreCommand } from './argv-data.ts';
+import type { BackupOptions, DumpOptions, RestoreOptions } from './argv-data.ts';
+import { keyAddCommand, keyListCommand, keyRemoveCommand } from './argv-keys.ts';
+import { catCommand, checkCommand, initCommand, listLocksCommand, pruneCommand } from './argv-repository.ts';
+import type { CheckOptions, InitOptions, PruneOptions } from './argv-repository.ts';
+import {
+  copyCommand,
+  forgetIdsCommand,
+  forgetPolicyCommand,
+  snapshotsCommand,
+  statsCommand,
+} from './argv-snapshots.ts';
+import type {
+  CopyOptions,
+  ForgetPolicyOptions,
+  KeepPolicy,
+  SnapshotsOptions,
+  StatsOptions,
+} from './argv-snapshots.ts';
+import { ResticError, ResticUsageError, isResticError } from './errors.ts';
+import { rotatePassword, type PasswordRotation } from './key-rotation.ts';
+import { LockPolicyRunner, type CallOptions, type RepositoryOptions } from './lock-policy.ts';
+import { parseLock, parseLockIds, planLockCleanup } from './locks.ts';
+import type { LockCleanupPolicy, LockDeleter, ResticLock } from './locks.ts';
+import * as parse from './parse-output.ts';
+import type * as R from './results.ts';
+import type { RunOptions } from './runner.ts';
+import { createPrivateDir, type PrivateDir } from './secret-files.ts';
+import { buildRepositoryTarget, type RepositoryTargetInput, type ResticTarget } from './target.ts';
 
-/** Keys whose values are credentials: they are redacted wherever text leaves the process. */
-export const CREDENTIAL_KEYS: readonly string[] = [
-  SecretKey.resticPassword,
-  SecretKey.awsAccessKeyId,
-  SecretKey.awsSecretAccessKey,
-  SecretKey.awsSessionToken,
-  SecretKey.googleServiceAccountJsonKey,
-  SecretKey.googleAccessToken,
-  SecretKey.azureAccountKey,
-  SecretKey.azureAccountSas,
-];
+export type { CallOptions, RepositoryOptions } from './lock-policy.ts';
 
-/** File names inside the caller's private directory. */
-export const CA_CERT_FILE = 'ca-cert.pem';
-export const GCS_CREDENTIALS_FILE = 'gcs-service-account.json';
+/** One component repository. */
+export class ResticRepository {
+  readonly target: ResticTarget;
+  readonly #options: RepositoryOptions;
+  readonly #ownedDir: PrivateDir | undefined;
+  readonly #runner: LockPolicyRunner;
 
-/** Owner read/write only: these files hold credentials. */
-export const SECRET_FILE_MODE = 0o600;
-
-/** A file the caller must write before starting restic, and delete afterwards. */
-export interface SecretFile {
-  path: string;
-  contents: string;
-  mode: number;
-}
-
-/** restic's S3 bucket addressing: `path` for most S3-compatible stores, `dns` for virtual-hosted style. */
-export type S3BucketLookup = 'auto' | 'dns' | 'path';
-
-export interface RepositoryTargetInput {
-  /** `spec.storage` of the BackupStorage. */
-  storage: StorageSpec;
-  /** Decoded `data` of the Secret named by `spec.storage.<provider>.secretName`, if any. */
-  storageSecret?: Readonly<Record<string, string>>;
-  /** Decoded `data` of the Repository's encryption Secret (key RESTIC_PASSWORD). */
-  encryptionSecret?: Readonly<Record<string, string>>;
-  /** `Repository.spec.path`. */
-  repositoryPath: string;
-  /** `repository/<version>/<session>/<component>`, as in `Snapshot.status.components[].path`. */
-  componentPath: string;
-  /** Absolute path of a private directory where the caller will write the returned files. */
-  secretsDir: string;
-  /** Only for s3; unset leaves restic's own choice (`auto`). */
-  s3BucketLookup?: S3BucketLookup;
-}
-
-/** Everything needed to point restic at one repository. */
-export interface ResticTarget {
-  /** The repository URL for `--repo`; never holds a secret. */
-  repository: string;
-  /** Credentials and backend settings for the process environment (includes RESTIC_PASSWORD). */
-  env: Record<string, string>;
-  /** Extended options, rendered as `-o key=value`. */
-  options: Record<string, string>;
-  /** Path of a CA bundle file (listed in `files`), rendered as `--cacert`. */
-  caCertFile?: string;
-  insecureTls: boolean;
-  /** Files to write before running restic. */
-  files: SecretFile[];
-  /** Every secret value this target carries, for building a redactor. */
-  secrets: string[];
-  /** The private directory the files live in; commands that need more files (new passwords) use it too. */
-  secretsDir: string;
-}
-
-function value(data: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
-  const found = data?.[key];
-  return found === undefined || found === '' ? undefined : found;
-}
-
-/**
- * Builds the target for one component repository. The storage and encryption Secrets are merged with the
- * storage Secret winning on a shared key, as KubeStash does, so a repository initialised by KubeStash from
- * such a pair opens with the same password. Values are used verbatim (no trimming): a trailing newline in a
- * password is part of the password restic was given when the repository was created.
- */
-export function buildRepositoryTarget(input: RepositoryTargetInput): ResticTarget {
-  const storage = resolveStorage(input.storage);
-  const secretsDir = checkSecretsDir(input.secretsDir);
-  const merged: Record<string, string> = { ...input.encryptionSecret, ...input.storageSecret };
-  const password = value(merged, SecretKey.resticPassword);
-  if (password === undefined) {
-    throw new ResticUsageError(`the encryption Secret has no ${SecretKey.resticPassword} (or it is empty)`);
+  constructor(target: ResticTarget, options: RepositoryOptions = {}, ownedDir?: PrivateDir) {
+    this.target = target;
+    this.#options = options;
+    this.#ownedDir = ownedDir;
+    this.#runner = new LockPolicyRunner(target, options);
   }
 
-  const dirKey = componentRepositoryKey(storage, input.repositoryPath, input.componentPath);
-  const target: ResticTarget = {
-    repository: '',
-    env: { [SecretKey.resticPassword]: password },
-    options: {},
-    insecureTls: false,
-    files: [],
-    secrets: [],
-    secretsDir,
-  };
-
-  switch (storage.provider) {
-    case 's3':
-      target.repository = `s3:${storage.endpoint}/${storage.bucket}/${dirKey}`;
-      applyS3(target, storage, merged, input.s3BucketLookup);
-      break;
-    case 'gcs':
-      target.repository = `gs:${storage.bucket}:/${dirKey}`;
-      applyGcs(target, merged);
-      break;
-    case 'azure':
-      target.repository = `azure:${storage.container}:/${dirKey}`;
-      applyAzure(target, storage, merged);
-      break;
-    case 'local':
-      target.repository = localPath(storage, dirKey);
-      break;
-  }
-  if (storage.maxConnections !== undefined) {
-    target.options[`${optionPrefix(storage)}.connections`] = String(storage.maxConnections);
-  }
-  if (storage.provider !== 'local') applyCaCert(target, merged);
-
-  target.secrets = collectSecrets([input.storageSecret, input.encryptionSecret]);
-  return target;
-}
-
-function optionPrefix(storage: ResolvedStorage): string {
-  return storage.provider === 'gcs' ? 'gs' : storage.provider;
-}
-
-function applyS3(
-  target: ResticTarget,
-  storage: Extract<ResolvedStorage, { provider: 's3' }>,
-  data: Readonly<Record<string, string>>,
-  bucketLookup: S3BucketLookup | undefined,
-): void {
-  const keyId = value(data, SecretKey.awsAccessKeyId);
-  const secretKey = value(data, SecretKey.awsSecretAccessKey);
-  if ((keyId === undefined) !== (secretKey === undefined)) {
-    const missing = keyId === undefined ? SecretKey.awsAccessKeyId : SecretKey.awsSecretAccessKey;
-    throw new ResticUsageError(`the storage Secret has one of the S3 access keys but not ${missing}`);
-  }
-  // Without keys restic falls back to the pod's own identity (IRSA, instance profile).
-  if (keyId !== undefined && secretKey !== undefined) {
-    target.env[SecretKey.awsAccessKeyId] = keyId;
-    target.env[SecretKey.awsSecretAccessKey] = secretKey;
-    const token = value(data, SecretKey.awsSessionToken);
-    if (token !== undefined) target.env[SecretKey.awsSessionToken] = token;
-  }
-  if (storage.region !== undefined) target.env.AWS_DEFAULT_REGION = storage.region;
-  if (storage.insecureTLS) target.insecureTls = true;
-  if (bucketLookup !== undefined && bucketLookup !== 'auto')
-    target.options['s3.bucket-lookup'] = bucketLookup;
-}
-
-function applyGcs(target: ResticTarget, data: Readonly<Record<string, string>>): void {
-  const project = value(data, SecretKey.googleProjectId);
-  if (project !== undefined) target.env[SecretKey.googleProjectId] = project;
-  // Without a key restic uses Application Default Credentials (workload identity).
-  const key = value(data, SecretKey.googleServiceAccountJsonKey);
-  if (key !== undefined) {
-    const path = `${target.secretsDir}/${GCS_CREDENTIALS_FILE}`;
-    target.files.push({ path, contents: key, mode: SECRET_FILE_MODE });
-    target.env.GOOGLE_APPLICATION_CREDENTIALS = path;
-  }
-  const token = value(data, SecretKey.googleAccessToken);
-  if (token !== undefined) target.env[SecretKey.googleAccessToken] = token;
-}
-
-function applyAzure(
-  target: ResticTarget,
-  storage: Extract<ResolvedStorage, { provider: 'azure' }>,
-  data: Readonly<Record<string, string>>,
-): void {
-  // The spec's storageAccount is authoritative; the Secret key is the fallback older manifests used.
-  const account =
-    storage.storageAccount !== '' ? storage.storageAccount : value(data, SecretKey.azureAccountName);
-  if (account === undefined) {
-    throw new ResticUsageError(
-      `spec.storage.azure.storageAccount is empty and the storage Secret has no ${SecretKey.azureAccountName}`,
-    );
-  }
-  target.env[SecretKey.azureAccountName] = account;
-  // Without a key or SAS restic authenticates with workload identity (AZURE_FEDERATED_TOKEN_FILE).
-  for (const key of [SecretKey.azureAccountKey, SecretKey.azureAccountSas, SecretKey.azureEndpointSuffix]) {
-    const found = value(data, key);
-    if (found !== undefined) target.env[key] = found;
-  }
-}
-
-function applyCaCert(target: ResticTarget, data: Readonly<Record<string, string>>): void {
-  const ca = value(data, SecretKey.caCertData);
-  if (ca === undefined) return;
-  const path = `${target.secretsDir}/${CA_CERT_FILE}`;
-  target.files.push({ path, contents: ca, mode: SECRET_FILE_MODE });
-  target.caCertFile = path;
-}
-
-// Both Secrets are read, not just the merged view: a password shadowed by the storage Secret is still a
-// secret the caller holds and must never print.
-function collectSecrets(sources: (Readonly<Record<string, string>> | undefined)[]): string[] {
-  const found = new Set<string>();
-  for (const data of sources) {
-    for (const key of CREDENTIAL_KEYS) {
-      const secret = value(data, key);
-      if (secret !== undefined) found.add(secret);
+  /**
+   * Builds the target in a fresh private directory (mode 0700) for its secret files; `close()` removes it.
+   */
+  static async open(
+    input: Omit<RepositoryTargetInput, 'secretsDir'>,
+    options: RepositoryOptions & { secretsParent?: string } = {},
+  ): Promise<ResticRepository> {
+    const dir = await createPrivateDir(options.secretsParent);
+    try {
+      return new ResticRepository(buildRepositoryTarget({ ...input, secretsDir: dir.path }), options, dir);
+    } catch (err) {
+      await dir.remove();
+      throw err;
     }
   }
-  return [...found];
-}
 
-function checkSecretsDir(dir: string): string {
-  if (!dir.startsWith('/')) {
-    throw new ResticUsageError(`the secrets directory must be an absolute path, got ${JSON.stringify(dir)}`);
+  /** The repository URL (holds no secret). */
+  get location(): string {
+    return this.target.repository;
   }
-  const inner = normalizeRelativePath('secrets directory', dir, { allowEmpty: false });
-  return `/${inner}`;
-}
 
-/**
- * The argv options a target contributes besides `--repo`: `-o key=value` for each extended option,
- * `--cacert <file>`, `--insecure-tls`. Built from non-secret fields only.
- */
-export function targetOptionArgs(target: ResticTarget): string[] {
-  const args: string[] = [];
-  for (const [key, optionValue] of Object.entries(target.options)) args.push('-o', `${key}=${optionValue}`);
-  if (target.caCertFile !== undefined) args.push('--cacert', target.caCertFile);
-  if (target.insecureTls) args.push('--insecure-tls');
-  return args;
+  /** Removes the private directory this repository created, if any. */
+  async close(): Promise<void> {
+    await this.#ownedDir?.remove();
+  }
+
+  /** The same repository opened with another password (the old one stays redacted too). */
+  withPassword(password: string): ResticRepository {
+    if (password === '') throw new ResticUsageError('the password must not be empty');
+    const target: ResticTarget = {
+      ...this.target,
+      env: { ...this.target.env, RESTIC_PASSWORD: password },
+      secrets: [...new Set([...this.target.secrets, password])],
+    };
+    return new ResticRepository(target, this.#options);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Repository
+
+  /**
+   * Creates the repository unless it exists. An existing repository the password opens is success
+   * (`created: false`); a wrong password is a terminal `wrong-password` error, never "exists". Safe to run
+   * concurrently: a repository created by someone else in between is read back, not an error.
+   */
+  async init(options: InitOptions = {}, call: CallOptions = {}): Promise<R.InitResult> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await this.#configIfExists(call);
+      if (existing) return { created: false, id: existing.id };
+      let id = '';
+      try {
+        await this.#runner.run(initCommand(this.target, options, this.#runner.common('none')), call, {
+          onEvent: (event) => {
+            if (event.type === 'initialized') id = event.id;
+          },
+        });
+        return { created: true, id };
+      } catch (err) {
+        if (!(isResticError(err, 'failure') && /config file already exists/.test(err.message))) throw err;
+      }
+    }
+    throw new ResticError('restic init: the repository appeared and vanished again', {
+      kind: 'failure',
+      retryable: true,
+      command: 'restic init',
+      exitCode: 1,
+      signal: null,
+      stderrTail: '',
+    });
+  }
+
+  /** The repository config; throws `repository-missing` or `wrong-password` as restic does. */
+  async config(call: CallOptions = {}): Promise<R.RepositoryConfig> {
+    // Without a lock: a stale exclusive lock must not make an existing repository look unreadable.
+    const common = { ...this.#runner.common('none'), noLock: true };
+    const result = await this.#runner.run(catCommand(this.target, { type: 'config' }, common), call, {
+      output: 'collect',
+    });
+    return parse.parseConfig(result);
+  }
+
+  async #configIfExists(call: CallOptions): Promise<R.RepositoryConfig | undefined> {
+    try {
+      return await this.config(call);
+    } catch (err) {
+      if (isResticError(err, 'repository-missing')) return undefined;
+      throw err;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Data
+
+  /**
+   * Backs up `paths`; returns the summary (snapshot ID, files and bytes added). Exit 3 (some files could
+   * not be read) is returned with `incomplete: true` and the errors: the snapshot exists.
+   */
+  async backup(options: BackupOptions, call: CallOptions = {}): Promise<R.BackupResult> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => backupCommand(this.target, options, common),
+      call,
+      { parseAs: 'backup', acceptExit: (exit) => exit.kind === 'incomplete' },
+    );
+    const summary = result.backupSummary;
+    if (!summary) throw parse.outputInvalid(result, 'restic backup', 'restic printed no summary');
+    const { type: _type, stream: _stream, ...rest } = summary;
+    const out: R.BackupResult = {
+      summary: rest,
+      incomplete: result.exit.kind === 'incomplete',
+      errors: result.errors.map(parse.errorReport),
+    };
+    if (summary.snapshotId !== undefined) out.snapshotId = summary.snapshotId;
+    return out;
+  }
+
+  async snapshots(options: SnapshotsOptions = {}, call: CallOptions = {}): Promise<R.Snapshot[]> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => snapshotsCommand(this.target, options, common),
+      call,
+      { output: 'collect' },
+    );
+    return parse.parseJsonArray(result, 'restic snapshots').map(parse.toSnapshot);
+  }
+
+  async restore(options: RestoreOptions, call: CallOptions = {}): Promise<R.RestoreSummary> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => restoreCommand(this.target, options, common),
+      call,
+      { parseAs: 'restore' },
+    );
+    const summary = result.restoreSummary;
+    if (!summary) throw parse.outputInvalid(result, 'restic restore', 'restic printed no summary');
+    const { type: _type, stream: _stream, ...rest } = summary;
+    return rest;
+  }
+
+  /** Streams one file (or a directory as an archive) of a snapshot into `destination` (not ended). */
+  async dump(options: DumpOptions, destination: Writable, call: CallOptions = {}): Promise<void> {
+    await this.#runner.locked('shared', (common) => dumpCommand(this.target, options, common), call, {
+      output: destination,
+    });
+  }
+
+  async stats(options: StatsOptions = {}, call: CallOptions = {}): Promise<R.RepositoryStats> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => statsCommand(this.target, options, common),
+      call,
+      { output: 'collect' },
+    );
+    return parse.parseStats(result);
+  }
+
+  /** Copies snapshots from `source` into this repository. */
+  async copyFrom(source: ResticRepository, options: CopyOptions = {}, call: CallOptions = {}): Promise<void> {
+    await this.#runner.locked(
+      'shared',
+      (common) => copyCommand(this.target, source.target, options, common),
+      call,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Retention and maintenance
+
+  /** Removes exactly these snapshots (and, with `prune`, the data only they referenced). */
+  async forget(
+    ids: readonly string[],
+    options: { prune?: boolean } = {},
+    call: CallOptions = {},
+  ): Promise<void> {
+    await this.#runner.locked(
+      'exclusive',
+      (common) => forgetIdsCommand(this.target, ids, options, common),
+      call,
+    );
+  }
+
+  /**
+   * Applies keep rules per group and returns what was kept and removed. With `prune`, runs `prune`
+   * afterwards as its own command (restic's `forget --prune` mixes text into the JSON).
+   */
+  async forgetByPolicy(
+    policy: KeepPolicy,
+    options: ForgetPolicyOptions & { pruneOptions?: PruneOptions } = {},
+    call: CallOptions = {},
+  ): Promise<R.ForgetGroup[]> {
+    const { prune, pruneOptions, ...forgetOptions } = options;
+    const result = await this.#runner.locked(
+      'exclusive',
+      (common) => forgetPolicyCommand(this.target, policy, forgetOptions, common),
+      call,
+      { output: 'collect' },
+    );
+    const value = result.stdout.trim() === '' ? [] : parse.parseJsonArray(result, 'restic forget');
+    const groups = value.filter(isObject).map(parse.toForgetGroup);
+    if (prune && !forgetOptions.dryRun) await this.prune(pruneOptions, call);
+    return groups;
+  }
+
+  async prune(options: PruneOptions = {}, call: CallOptions = {}): Promise<void> {
+    await this.#runner.locked('exclusive', (common) => pruneCommand(this.target, options, common), call);
+  }
+
+  /**
+   * Checks the repository (optionally reading a subset of the data). Errors found in the repository are a
+   * result (`ok: false`), not an exception; failing to run the check is an exception.
+   */
+  async check(options: CheckOptions = {}, call: CallOptions = {}): Promise<R.CheckResult> {
+    // Per attempt: a first attempt refused by a lock may print a summary too.
+    const perAttempt = (): Partial<RunOptions> => {
+      let sawSummary = false;
+      return {
+        parseAs: 'check',
+        onEvent: (event) => {
+          if (event.type === 'check_summary') sawSummary = true;
+        },
+        acceptExit: (exit) => exit.code === 1 && sawSummary,
+      };
+    };
+    const result = await this.#runner.locked(
+      'exclusive',
+      (common) => checkCommand(this.target, options, common),
+      call,
+      perAttempt,
+    );
+    const summary = result.checkSummary;
+    if (!summary) throw parse.outputInvalid(result, 'restic check', 'restic printed no summary');
+    return {
+      ok: result.exit.success && summary.numErrors === 0,
+      numErrors: summary.numErrors,
+      brokenPacks: summary.brokenPacks,
+      suggestRepairIndex: summary.suggestRepairIndex,
+      suggestPrune: summary.suggestPrune,
+      errors: result.errors.map((e) => e.message),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Locks
+
+  /**
+   * `restic unlock`: removes stale locks only (older than 30 minutes, or from this host with a dead PID);
+   * `removeAll` removes every lock, live ones too: only for a person who knows nothing else runs.
+   * Returns how many locks were removed.
+   */
+  async unlock(options: { removeAll?: boolean } = {}, call: CallOptions = {}): Promise<number> {
+    return this.#runner.unlock(options, call);
+  }
+
+  /** Every lock file in the repository, read without taking a lock. */
+  async listLocks(call: CallOptions = {}): Promise<ResticLock[]> {
+    const common = this.#runner.common('none');
+    const ids = parseLockIds(
+      (await this.#runner.run(listLocksCommand(this.target, common), call, { output: 'collect' })).stdout,
+    );
+    const locks: ResticLock[] = [];
+    for (const id of ids) {
+      try {
+        const result = await this.#runner.run(
+          catCommand(this.target, { type: 'lock', id }, { ...common, noLock: true }),
+          call,
+          { output: 'collect' },
+        );
+        const lock = parseLock(id, result.stdout);
+        if (lock) locks.push(lock);
+      } catch (err) {
+        // removed between listing and reading: its owner finished
+        if (!isResticError(err, 'failure')) throw err;
+      }
+    }
+    return locks;
+  }
+
+  /**
+   * Removes locks whose process is known to be dead: older than the stale timeout, or from a host the
+   * policy says is gone. Each goes through `deleter` (the backend deletes `locks/<id>`); live and unknown
+   * locks stay. Returns every judgement and the removed IDs.
+   */
+  async cleanupLocks(
+    policy: Omit<LockCleanupPolicy, 'now'> & { now?: Date },
+    deleter: LockDeleter,
+    call: CallOptions = {},
+  ): Promise<R.CleanupResult> {
+    const locks = await this.listLocks(call);
+    const judgements = await planLockCleanup(locks, { ...policy, now: policy.now ?? new Date() });
+    const removed: string[] = [];
+    for (const judgement of judgements) {
+      if (judgement.verdict === 'keep') continue;
+      await deleter(judgement.lock.id);
+      removed.push(judgement.lock.id);
+    }
+    return { judgements, removed };
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Keys
+
+  async keys(call: CallOptions = {}): Promise<R.KeyInfo[]> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => keyListCommand(this.target, common),
+      call,
+      {
+        output: 'collect',
+      },
+    );
+    return parse.parseKeys(result);
+  }
+
+  /** Adds a key for `newPassword`; returns its ID. */
+  async addKey(
+    newPassword: string,
+    options: { user?: string; host?: string } = {},
+    call: CallOptions = {},
+  ): Promise<string> {
+    const result = await this.#runner.locked(
+      'shared',
+      (common) => keyAddCommand(this.target, { ...options, newPassword }, { ...common, json: false }),
+      call,
+      { extraSecrets: [newPassword] },
+    );
+    return parse.parseAddedKeyId(result);
+  }
+
+  /** Removes a key (restic refuses to remove the key the command opened the repository with). */
+  async removeKey(keyId: string, call: CallOptions = {}): Promise<void> {
+    await this.#runner.locked('exclusive', (common) => keyRemoveCommand(this.target, keyId, common), call);
+  }
+
+  /**
+   * Password rotation (key-rotation.ts): adds a key for the new password, proves the new password opens
+   * the repository, then removes the key of the current password. If anything fails before the removal,
+   * both passwords work; after it, only the new one.
+   */
+  rotatePassword(newPassword: string, call: CallOptions = {}): Promise<PasswordRotation> {
+    return rotatePassword(this, newPassword, call);
+  }
 }

@@ -17,46 +17,26 @@
 // - Every failure is a ResticError with a kind, `retryable`, and the redacted stderr tail.
 
 import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 
+import { createRedactor, type Redactor } from '../common/redact.ts';
 import type { ResticCommand } from './argv.ts';
 import { describeCommand } from './argv.ts';
 import { classifyBackendCause, parseBackendRecovery, parseBackendRetry } from './backend-retries.ts';
-import { ResticError, ResticUsageError, type ResticErrorKind } from './errors.ts';
+import { ResticError } from './errors.ts';
+import type { ResticEvent, ResticOutputCommand } from './events.ts';
 import { classifyExit, type ResticExit } from './exit-codes.ts';
+import { ResticOutputParser } from './json-lines.ts';
 import {
-  ResticOutputParser,
-  type ErrorEvent,
-  type ResticEvent,
-  type ResticOutputCommand,
-  type ResticStream,
-} from './json-lines.ts';
-import { createRedactor, type Redactor } from '../common/redact.ts';
-import type { SecretFile } from './repository.ts';
-
-/** restic is retrying a backend request (parsed from its plain-text stderr line). */
-export interface BackendRetryEvent {
-  type: 'backend_retry';
-  stream: ResticStream;
-  operation: string;
-  retryInMs: number;
-  message: string;
-}
-
-/** A retried backend request finally succeeded. */
-export interface BackendRecoveredEvent {
-  type: 'backend_recovered';
-  stream: ResticStream;
-  operation: string;
-  retries: number;
-}
-
-/** What `onEvent` receives: restic's own messages, typed, plus the runner's backend retry notices. */
-export type RunnerEvent = ResticEvent | BackendRetryEvent | BackendRecoveredEvent;
+  decideOutcome,
+  foldEvent,
+  redactDeep,
+  type RunResult,
+  type RunnerEvent,
+  type StopReason,
+} from './run-result.ts';
+import { writeSecretFiles } from './secret-files.ts';
 
 /** Constant message plus fields from a fixed vocabulary; every string field is already redacted. */
 export type RunLog = (message: string, fields: Record<string, string | number | boolean>) => void;
@@ -103,24 +83,6 @@ export interface RunOptions extends ResticProcessOptions {
   maxCollectBytes?: number;
 }
 
-export interface RunResult {
-  exit: ResticExit;
-  /** Collected stdout (output `collect`), redacted; '' otherwise. */
-  stdout: string;
-  /** The last typed event of each kind that matters to callers. */
-  backupSummary?: Extract<ResticEvent, { type: 'summary' }>;
-  restoreSummary?: Extract<ResticEvent, { type: 'restore_summary' }>;
-  checkSummary?: Extract<ResticEvent, { type: 'check_summary' }>;
-  /** restic's fatal message (`exit_error`), redacted. */
-  exitError?: string;
-  /** Non-fatal errors restic reported (at most 100), redacted. */
-  errors: ErrorEvent[];
-  /** Plain-text lines of stdout (events mode), redacted; at most 200. */
-  textLines: string[];
-  stderrTail: string;
-  durationMs: number;
-}
-
 /**
  * Environment variables passed through from the parent when set: the workload identities restic falls
  * back to without keys (IRSA, EKS Pod Identity, Azure workload identity), proxies and the time zone.
@@ -152,10 +114,6 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 export const DEFAULT_GRACE_MS = 10_000;
 export const DEFAULT_BACKEND_OUTAGE_MS = 120_000;
 const DEFAULT_MAX_COLLECT_BYTES = 256 * 1024 * 1024;
-const STDERR_TAIL_LINES = 20;
-const MAX_TAIL_LINE = 2000;
-const MAX_ERRORS = 100;
-const MAX_TEXT_LINES = 200;
 
 /**
  * The complete environment of a restic process. Pure; exported for tests and for printing what a run
@@ -182,17 +140,16 @@ export function resticEnvironment(
 export async function runRestic(command: ResticCommand, options: RunOptions = {}): Promise<RunResult> {
   const redactor = createRedactor([...command.secrets, ...(options.extraSecrets ?? [])]);
   const described = redactor.redact(describeCommand(command));
-  const fail = (kind: ResticErrorKind, retryable: boolean, message: string, tail = ''): ResticError =>
-    new ResticError(redactor.redact(message), {
-      kind,
-      retryable,
+  if (options.signal?.aborted) {
+    throw new ResticError(redactor.redact(`${subcommandOf(command)}: cancelled before start`), {
+      kind: 'cancelled',
+      retryable: false,
       command: described,
       exitCode: null,
       signal: null,
-      stderrTail: tail,
+      stderrTail: '',
     });
-  if (options.signal?.aborted)
-    throw fail('cancelled', false, `${subcommandOf(command)}: cancelled before start`);
+  }
 
   const files = await writeSecretFiles(command.files);
   try {
@@ -210,9 +167,6 @@ function subcommandOf(command: ResticCommand): string {
   }
   return `restic ${words.slice(0, 2).join(' ')}`;
 }
-
-type StopReason =
-  'cancelled' | 'timeout' | 'backend-unavailable' | 'backend-auth' | 'backend-invalid' | 'repository-missing';
 
 function execute(
   command: ResticCommand,
@@ -270,35 +224,7 @@ function execute(
 
   const emit = (event: RunnerEvent): void => {
     const clean = redactDeep(event, redactor);
-    switch (clean.type) {
-      case 'summary':
-        result.backupSummary = clean;
-        break;
-      case 'restore_summary':
-        result.restoreSummary = clean;
-        break;
-      case 'check_summary':
-        result.checkSummary = clean;
-        break;
-      case 'exit_error':
-        result.exitError = clean.message;
-        pushTail(tail, clean.message);
-        break;
-      case 'error':
-        if (result.errors.length < MAX_ERRORS) result.errors.push(clean);
-        if (clean.stream === 'stderr')
-          pushTail(tail, clean.item ? `${clean.item}: ${clean.message}` : clean.message);
-        break;
-      case 'text':
-        if (clean.stream === 'stderr') pushTail(tail, clean.line);
-        else if (result.textLines.length < MAX_TEXT_LINES) result.textLines.push(clean.line);
-        break;
-      case 'backend_retry':
-        pushTail(tail, clean.message);
-        break;
-      default:
-        break;
-    }
+    foldEvent(result, tail, clean);
     if (options.onEvent) {
       try {
         options.onEvent(clean);
@@ -396,199 +322,47 @@ function execute(
       result.durationMs = Date.now() - started;
       result.stderrTail = tail.join('\n');
       result.stdout = output === 'collect' ? redactor.redact(Buffer.concat(collected).toString('utf8')) : '';
-      const make = (kind: ResticErrorKind, retryable: boolean, message: string): ResticError =>
-        new ResticError(
-          redactor.redact(message),
-          { kind, retryable, command: described, exitCode: code, signal, stderrTail: result.stderrTail },
-          outputError ? { cause: redactor.redactError(outputError) } : undefined,
-        );
-
-      if (spawnError) {
-        const missing = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
-        log?.('restic finished', { command: described, kind: 'spawn-failed', durationMs: result.durationMs });
-        reject(
-          make(
-            'spawn-failed',
-            false,
-            missing
-              ? `${verb}: the restic binary ${JSON.stringify(binary)} was not found`
-              : `${verb}: restic could not be started: ${spawnError.message}`,
-          ),
-        );
-        return;
-      }
-      const exit = classifyExit(code, signal);
-      result.exit = exit;
-      log?.('restic finished', {
-        command: described,
-        kind: stopReason ?? exit.kind,
-        durationMs: result.durationMs,
-      });
-      if (outputError) {
-        reject(make('output-invalid', false, `${verb}: ${outputError.message}`));
-        return;
-      }
-      if (exit.success) {
-        resolve(result);
-        return;
-      }
-      if (stopReason !== undefined) {
-        const { kind, retryable, text } = STOPPED[stopReason];
-        reject(make(kind, retryable, `${verb}: ${text}: ${stopDetail}`));
-        return;
-      }
-      if (options.acceptExit?.(exit)) {
-        resolve(result);
-        return;
-      }
+      if (!spawnError) result.exit = classifyExit(code, signal);
       const detail = result.exitError ?? tail.at(-1);
+      const outcome = decideOutcome({
+        verb,
+        binary,
+        exit: result.exit,
+        code,
+        signal,
+        ...(spawnError
+          ? {
+              spawnError: {
+                missing: (spawnError as NodeJS.ErrnoException).code === 'ENOENT',
+                message: spawnError.message,
+              },
+            }
+          : {}),
+        ...(outputError ? { outputError: outputError.message } : {}),
+        ...(stopReason !== undefined ? { stopReason } : {}),
+        stopDetail,
+        ...(options.acceptExit ? { acceptExit: options.acceptExit } : {}),
+        ...(detail !== undefined ? { detail } : {}),
+      });
+      log?.('restic finished', { command: described, kind: outcome.logKind, durationMs: result.durationMs });
+      if (outcome.ok) {
+        resolve(result);
+        return;
+      }
       reject(
-        make(
-          exit.kind as ResticErrorKind,
-          exit.retryable,
-          `${verb}: ${exit.description} (${code !== null ? `exit ${code}` : `signal ${signal ?? '?'}`})${detail ? `: ${detail}` : ''}`,
+        new ResticError(
+          redactor.redact(outcome.message),
+          {
+            kind: outcome.kind,
+            retryable: outcome.retryable,
+            command: described,
+            exitCode: code,
+            signal,
+            stderrTail: result.stderrTail,
+          },
+          outputError ? { cause: redactor.redactError(outputError) } : undefined,
         ),
       );
     });
   });
-}
-
-const STOPPED: Readonly<Record<StopReason, { kind: ResticErrorKind; retryable: boolean; text: string }>> = {
-  cancelled: { kind: 'cancelled', retryable: false, text: 'stopped' },
-  timeout: { kind: 'timeout', retryable: true, text: 'stopped' },
-  'backend-unavailable': { kind: 'backend-unavailable', retryable: true, text: 'the backend is unavailable' },
-  'backend-auth': { kind: 'backend-auth', retryable: false, text: 'the backend rejected the credentials' },
-  'backend-invalid': {
-    kind: 'failure',
-    retryable: false,
-    text: 'the backend refuses the request as configured',
-  },
-  'repository-missing': {
-    kind: 'repository-missing',
-    retryable: false,
-    text: 'the bucket or container does not exist',
-  },
-};
-
-function pushTail(tail: string[], raw: string): void {
-  // restic starts some lines with a carriage return that clears a terminal line.
-  const line = raw.replace(/^\r+/, '');
-  tail.push(line.length > MAX_TAIL_LINE ? `${line.slice(0, MAX_TAIL_LINE)}…` : line);
-  if (tail.length > STDERR_TAIL_LINES) tail.shift();
-}
-
-/** A copy of `value` with every string (at any depth) redacted. */
-export function redactDeep<T>(value: T, redactor: Redactor): T {
-  if (typeof value === 'string') return redactor.redact(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redactor)) as T;
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, redactor);
-    return out as T;
-  }
-  return value;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Secret files
-
-interface WrittenFiles {
-  remove(): Promise<void>;
-}
-
-/**
- * Files in use by runs of this process, by path. Two concurrent runs on one target share its files: the
- * last one to finish removes them. Different contents at one path in parallel are refused.
- */
-const inUse = new Map<string, { contents: string; users: number; ready: Promise<void> }>();
-
-async function writeSecretFiles(files: readonly SecretFile[]): Promise<WrittenFiles> {
-  const createdDirs: string[] = [];
-  const held: string[] = [];
-  const release = async (): Promise<void> => {
-    for (const path of held.reverse()) {
-      const entry = inUse.get(path);
-      if (entry && entry.users > 1) {
-        entry.users -= 1;
-        continue;
-      }
-      inUse.delete(path);
-      await rm(path, { force: true });
-    }
-    for (const dir of createdDirs.reverse()) {
-      await rmdir(dir).catch(() => undefined);
-    }
-  };
-  try {
-    for (const file of files) {
-      if (!file.path.startsWith('/')) throw new ResticUsageError('secret file paths must be absolute');
-      const shared = inUse.get(file.path);
-      if (shared) {
-        if (shared.contents !== file.contents) {
-          throw new ResticUsageError(
-            'another restic run of this process uses a different secret file at the same path; give each target its own secrets directory',
-          );
-        }
-        shared.users += 1;
-        held.push(file.path);
-        await shared.ready;
-        continue;
-      }
-      // Reserved before the first await, so a concurrent run finds it and waits for the write.
-      const ready = (async () => {
-        const dir = dirname(file.path);
-        if (await ensurePrivateDir(dir)) createdDirs.push(dir);
-        await writePrivateFile(file);
-      })();
-      inUse.set(file.path, { contents: file.contents, users: 1, ready });
-      held.push(file.path);
-      await ready;
-    }
-  } catch (err) {
-    await release();
-    throw err;
-  }
-  return { remove: release };
-}
-
-/** Creates the directory with mode 0700 (true), or checks that an existing one is private (false). */
-async function ensurePrivateDir(dir: string): Promise<boolean> {
-  try {
-    await mkdir(dir, { mode: 0o700 });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const stat = await lstat(dir);
-  const uid = process.getuid?.();
-  if (!stat.isDirectory() || (stat.mode & 0o077) !== 0 || (uid !== undefined && stat.uid !== uid)) {
-    throw new ResticUsageError(
-      'the secrets directory must be a real directory owned by this user with mode 0700 (no group or other access)',
-    );
-  }
-  return false;
-}
-
-async function writePrivateFile(file: SecretFile): Promise<void> {
-  await rm(file.path, { force: true });
-  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
-  const handle = await open(file.path, flags, file.mode & 0o600);
-  try {
-    await handle.writeFile(file.contents, 'utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/** A private directory (mode 0700) for a target's secret files; `remove` deletes it and what it holds. */
-export interface PrivateDir {
-  path: string;
-  remove(): Promise<void>;
-}
-
-/** Creates a fresh private directory under `parent` (the process's temporary directory by default). */
-export async function createPrivateDir(parent: string = tmpdir()): Promise<PrivateDir> {
-  const path = await mkdtemp(join(parent, 'cairn-restic-'));
-  await chmod(path, 0o700);
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

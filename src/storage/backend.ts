@@ -2,7 +2,7 @@
 // `repository.yaml`, `snapshots/<name>.yaml`) on a BackupStorage, and the factory that picks the adapter for
 // its provider. restic reads and writes the repositories themselves; nothing here touches their contents,
 // except `deleteUnder`, which a WipeOut uses to remove a whole repository directory, and `delete` of a single
-// lock file whose process is known to be dead (src/restic/locks.ts).
+// lock file whose process is known to be dead (./lock-files.ts).
 //
 // Keys are the ones src/storage/paths.ts builds: `/`-separated, relative to the BackupStorage root (the
 // bucket or container for object stores, the mount directory for local). Prefixes are directory keys:
@@ -56,7 +56,7 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
-/** Decoded `data` of the storage Secret, with KubeStash's key names (see src/restic/repository.ts). */
+/** Decoded `data` of the storage Secret, with KubeStash's key names (./secret-keys.ts). */
 export type SecretData = Readonly<Record<string, string>>;
 
 export interface BackendOptions {

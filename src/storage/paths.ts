@@ -11,6 +11,10 @@
 // (local). They never start or end with `/`, never hold an empty, `.` or `..` segment, and never hold a
 // backslash or a control character, so no input can name a location outside its own repository.
 
+import {
+  normalizeRepositoryPath as normalizeApiRepositoryPath,
+  repositoryPathProblem,
+} from '../api/repository-path.ts';
 import type { LocalStorage, ResolvedStorage } from './types.ts';
 import { StorageConfigError } from './errors.ts';
 
@@ -71,9 +75,14 @@ export function normalizePrefix(prefix: string | undefined): string {
   return normalizeRelativePath('storage prefix', prefix ?? '', { allowEmpty: true });
 }
 
-/** The normalised `Repository.spec.path` (BackupConfiguration `repositories[].directory`); never empty. */
+/**
+ * The normalised `Repository.spec.path` (BackupConfiguration `repositories[].directory`); never empty. The
+ * rule is src/api/repository-path.ts, the one admission applies, so a path admitted is a path stored.
+ */
 export function normalizeRepositoryPath(path: string): string {
-  return normalizeRelativePath('repository path', path, { allowEmpty: false });
+  const p = repositoryPathProblem(path);
+  if (p) throw new StorageConfigError(`repository path ${p.problem}: ${JSON.stringify(path)}`);
+  return normalizeApiRepositoryPath(path);
 }
 
 /** The parts of a component path. */

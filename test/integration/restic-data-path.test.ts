@@ -26,10 +26,10 @@ import { Writable } from 'node:stream';
 
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
-import { ResticRepository, type RepositoryOptions } from '../../src/restic/commands.ts';
+import { ResticRepository, type RepositoryOptions } from '../../src/restic/repository.ts';
 import { ResticError } from '../../src/restic/errors.ts';
-import { backendLockDeleter } from '../../src/restic/locks.ts';
-import type { RunnerEvent } from '../../src/restic/runner.ts';
+import { componentLockDeleter } from '../../src/storage/lock-files.ts';
+import type { RunnerEvent } from '../../src/restic/run-result.ts';
 import { createBackend } from '../../src/storage/backend.ts';
 import { resolveStorage } from '../../src/storage/resolve.ts';
 import type { StorageSpec } from '../../src/storage/types.ts';
@@ -575,7 +575,7 @@ describe('failures', { concurrency: true }, () => {
     const [podLock] = await lockKeys();
     const cleanup = await repo.cleanupLocks(
       { isHostGone: (host) => host === 'backup-pod-x1' },
-      backendLockDeleter(objects, storage, REPOSITORY_PATH, COMPONENT),
+      componentLockDeleter(objects, storage, REPOSITORY_PATH, COMPONENT),
     );
     assert.deepEqual(
       cleanup.judgements.map((j) => [j.lock.hostname, j.verdict]),

@@ -24,7 +24,7 @@ import {
 import { classifyError, type StorageBackendError, type StorageOperation } from '../classify.ts';
 import { StorageConfigError } from '../errors.ts';
 import type { AzureStorage } from '../types.ts';
-import { SecretKey } from '../../restic/repository.ts';
+import { SecretKey } from '../secret-keys.ts';
 import type { Redactor } from '../../common/redact.ts';
 import {
   checkDeletePrefix,

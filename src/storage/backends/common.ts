@@ -1,7 +1,7 @@
 // What every adapter shares: key checks, content types, the redactor for a Secret, bounded concurrency.
 
 import { createRedactor, type Redactor } from '../../common/redact.ts';
-import { CREDENTIAL_KEYS } from '../../restic/repository.ts';
+import { CREDENTIAL_KEYS } from '../secret-keys.ts';
 import { StorageConfigError } from '../errors.ts';
 import { normalizeRelativePath } from '../paths.ts';
 import type { SecretData } from '../backend.ts';

@@ -40,7 +40,7 @@ import {
 } from '../classify.ts';
 import { StorageConfigError } from '../errors.ts';
 import type { S3Storage } from '../types.ts';
-import { SecretKey } from '../../restic/repository.ts';
+import { SecretKey } from '../secret-keys.ts';
 import type { Redactor } from '../../common/redact.ts';
 import {
   checkDeletePrefix,

@@ -1,26 +1,28 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { backupCommand, dumpCommand, restoreCommand } from '../../../src/restic/argv-data.ts';
 import {
-  backupCommand,
   checkCommand,
+  initCommand,
+  pruneCommand,
+  unlockCommand,
+} from '../../../src/restic/argv-repository.ts';
+import {
   copyCommand,
-  describeCommand,
-  dumpCommand,
   forgetIdsCommand,
   forgetPolicyCommand,
-  initCommand,
+  snapshotsCommand,
+  statsCommand,
+} from '../../../src/restic/argv-snapshots.ts';
+import { describeCommand } from '../../../src/restic/argv.ts';
+import {
   keyAddCommand,
   keyListCommand,
   keyPasswdCommand,
   keyRemoveCommand,
-  pruneCommand,
-  restoreCommand,
-  snapshotsCommand,
-  statsCommand,
-  unlockCommand,
-} from '../../../src/restic/argv.ts';
-import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/repository.ts';
+} from '../../../src/restic/argv-keys.ts';
+import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/target.ts';
 import { ResticUsageError } from '../../../src/restic/errors.ts';
 
 const COMPONENT = 'repository/v1/frequent-backup/manifest';

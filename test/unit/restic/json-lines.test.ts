@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { ResticOutputParser, parseResticLine, type ResticEvent } from '../../../src/restic/json-lines.ts';
+import { ResticOutputParser, parseResticLine } from '../../../src/restic/json-lines.ts';
+import type { ResticEvent } from '../../../src/restic/events.ts';
 
 const STATUS =
   '{"message_type":"status","seconds_elapsed":2,"seconds_remaining":3,"percent_done":0.4,"total_files":10,' +

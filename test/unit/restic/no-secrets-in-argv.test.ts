@@ -5,27 +5,28 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { backupCommand, dumpCommand, restoreCommand } from '../../../src/restic/argv-data.ts';
 import {
-  backupCommand,
   checkCommand,
+  initCommand,
+  pruneCommand,
+  unlockCommand,
+} from '../../../src/restic/argv-repository.ts';
+import {
   copyCommand,
-  dumpCommand,
   forgetIdsCommand,
   forgetPolicyCommand,
-  initCommand,
+  snapshotsCommand,
+  statsCommand,
+} from '../../../src/restic/argv-snapshots.ts';
+import {
   keyAddCommand,
   keyListCommand,
   keyPasswdCommand,
   keyRemoveCommand,
-  pruneCommand,
-  restoreCommand,
-  snapshotsCommand,
-  statsCommand,
-  unlockCommand,
-  describeCommand,
-  type ResticCommand,
-} from '../../../src/restic/argv.ts';
-import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/repository.ts';
+} from '../../../src/restic/argv-keys.ts';
+import { describeCommand, type ResticCommand } from '../../../src/restic/argv.ts';
+import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/target.ts';
 import { createRedactor } from '../../../src/common/redact.ts';
 import type { StorageSpec } from '../../../src/storage/types.ts';
 

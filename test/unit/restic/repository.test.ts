@@ -5,7 +5,7 @@ import {
   buildRepositoryTarget,
   targetOptionArgs,
   type RepositoryTargetInput,
-} from '../../../src/restic/repository.ts';
+} from '../../../src/restic/target.ts';
 import { ResticUsageError } from '../../../src/restic/errors.ts';
 import { StorageConfigError } from '../../../src/storage/errors.ts';
 

@@ -7,10 +7,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { backupCommand, catCommand, listLocksCommand, snapshotsCommand } from '../../../src/restic/argv.ts';
-import { ResticRepository } from '../../../src/restic/commands.ts';
+import { backupCommand } from '../../../src/restic/argv-data.ts';
+import { catCommand, listLocksCommand } from '../../../src/restic/argv-repository.ts';
+import { snapshotsCommand } from '../../../src/restic/argv-snapshots.ts';
+import { ResticRepository } from '../../../src/restic/repository.ts';
 import { ResticError, ResticUsageError } from '../../../src/restic/errors.ts';
-import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/repository.ts';
+import { buildRepositoryTarget, type ResticTarget } from '../../../src/restic/target.ts';
 
 const PASSWORD = 'zq-commands-password-3391';
 const SNAPSHOT = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';

@@ -10,13 +10,9 @@ import { join } from 'node:path';
 
 import type { ResticCommand } from '../../../src/restic/argv.ts';
 import { ResticError, ResticUsageError } from '../../../src/restic/errors.ts';
-import {
-  createPrivateDir,
-  redactDeep,
-  resticEnvironment,
-  runRestic,
-  type RunnerEvent,
-} from '../../../src/restic/runner.ts';
+import { createPrivateDir } from '../../../src/restic/secret-files.ts';
+import { redactDeep, type RunnerEvent } from '../../../src/restic/run-result.ts';
+import { resticEnvironment, runRestic } from '../../../src/restic/runner.ts';
 import { createRedactor } from '../../../src/common/redact.ts';
 
 const PASSWORD = 'zq-runner-password-5501';
