@@ -34,6 +34,8 @@ test: setup
 demo: setup
 	$(RUN) node --disable-warning=ExperimentalWarning tools/demo.ts
 
-# Benchmarks print Cairn against a baseline in the same run (here: restic alone); they assert nothing.
+# Benchmarks print Cairn against a baseline in the same run (restic alone; plain Node); they assert nothing.
+# BASELINE=<checkout of an earlier release, npm ci done> adds its startup and memory figures side by side.
 bench: setup
 	$(RUN) node --disable-warning=ExperimentalWarning bench/restic-small-files.ts
+	$(RUN) node --disable-warning=ExperimentalWarning bench/startup.ts $(if $(BASELINE),--baseline $(BASELINE))
