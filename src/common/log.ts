@@ -1,5 +1,6 @@
 // The operator's structured log: JSON lines through pino, constant messages, fields from one vocabulary.
 // Both are closed types, so a new message or field is a reviewed change here, not a string at a call site.
+// It lives below every folder so that the controller runtime, the reconcilers and the process share it.
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export const LogMessage = {
@@ -17,6 +18,15 @@ export const LogMessage = {
   certSyncFailed: 'certificate sync failed',
   caBundleInjected: 'ca bundle injected',
   caBundleFailed: 'ca bundle injection failed',
+  informerFailed: 'informer failed',
+  informersSynced: 'informers synced',
+  controllerStarted: 'controller started',
+  controllerStopped: 'controller stopped',
+  reconcileFailed: 'reconcile failed',
+  leadingStarted: 'leading started',
+  leadingStopped: 'leading stopped',
+  leaderObserved: 'leader observed',
+  leaseFailed: 'lease update failed',
 } as const;
 export type LogMessage = (typeof LogMessage)[keyof typeof LogMessage];
 
@@ -37,6 +47,16 @@ export interface LogFields {
   notAfter?: string;
   reason?: string;
   signal?: string;
+  /** A work-queue key. */
+  key?: string;
+  /** retryable or terminal (reconcile errors). */
+  errorClass?: string;
+  retryInMs?: number;
+  /** A resource as `plural.group` (informers). */
+  resource?: string;
+  /** A leader-election identity and the Lease (`namespace/name`). */
+  identity?: string;
+  lease?: string;
 }
 
 export interface Log {

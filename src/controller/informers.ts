@@ -1,0 +1,121 @@
+// The process's informers: one per resource, namespace and selectors, shared by every reconciler and the
+// admission webhooks, so each resource is listed and watched once whatever number of readers it has. The
+// set starts them together, says which are not synced yet (readiness), and stops them together.
+import { qualifiedName, type ResourceType } from '../api/resource-type.ts';
+import { createInformer, type Informer, type InformerOptions } from '../kube/informer.ts';
+import type { KubeClient, KubeObject } from '../kube/types.ts';
+import { errorText } from '../common/redact.ts';
+import { LogMessage, type Log } from '../common/log.ts';
+
+export interface InformerSpec<T extends KubeObject = KubeObject> {
+  resource: ResourceType;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  indexes?: Record<string, (obj: T) => string[]>;
+}
+
+/** What makes two informers the same: resource, namespace and selectors. */
+export type InformerSelection = Pick<
+  InformerSpec,
+  'resource' | 'namespace' | 'labelSelector' | 'fieldSelector'
+>;
+
+export type InformerFactory = <T extends KubeObject>(
+  client: KubeClient,
+  o: InformerOptions<T>,
+) => Informer<T>;
+
+/** The identity of an informer: two specs with the same identity share one informer. */
+export function informerId(s: InformerSelection): string {
+  return [qualifiedName(s.resource), s.namespace ?? '', s.labelSelector ?? '', s.fieldSelector ?? ''].join(
+    '|',
+  );
+}
+
+/** A short description for logs and readiness: `secrets in cairn-system (metadata.name=x)`. */
+export function describeInformer(s: InformerSelection): string {
+  const selectors = [s.labelSelector, s.fieldSelector].filter(Boolean).join(',');
+  return `${qualifiedName(s.resource)}${s.namespace ? ` in ${s.namespace}` : ''}${selectors ? ` (${selectors})` : ''}`;
+}
+
+interface Entry {
+  spec: InformerSelection;
+  informer: Informer<KubeObject>;
+  indexNames: Set<string>;
+}
+
+export class Informers {
+  readonly #client: KubeClient;
+  readonly #log: Log;
+  readonly #create: InformerFactory;
+  readonly #entries = new Map<string, Entry>();
+  #started = false;
+  #stopped = false;
+
+  constructor(client: KubeClient, o: { log: Log; create?: InformerFactory }) {
+    this.#client = client;
+    this.#log = o.log;
+    this.#create = o.create ?? createInformer;
+  }
+
+  /**
+   * The shared informer of `spec`, made on first request; started at once when the set runs already.
+   * Indexes are fixed when it is made: a later request for an index it lacks is a wiring error and throws.
+   */
+  informer<T extends KubeObject>(spec: InformerSpec<T>): Informer<T> {
+    if (this.#stopped) throw new Error('the informers were stopped');
+    const id = informerId(spec);
+    const known = this.#entries.get(id);
+    if (known) {
+      const missing = Object.keys(spec.indexes ?? {}).filter((n) => !known.indexNames.has(n));
+      if (missing.length > 0) {
+        throw new Error(
+          `the informer of ${describeInformer(known.spec)} was made without the index ${missing.join(', ')}: ` +
+            'declare every index at its first request',
+        );
+      }
+      return known.informer as unknown as Informer<T>;
+    }
+    const what = describeInformer(spec);
+    const informer = this.#create<T>(this.#client, {
+      ...spec,
+      onError: (err) => this.#log.warn(LogMessage.informerFailed, { resource: what, err: errorText(err) }),
+    });
+    this.#entries.set(id, {
+      spec,
+      informer,
+      indexNames: new Set(Object.keys(spec.indexes ?? {})),
+    });
+    if (this.#started) informer.start();
+    return informer;
+  }
+
+  /** Starts every informer made so far (and every one made later). */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    for (const e of this.#entries.values()) e.informer.start();
+  }
+
+  /** The informers whose first LIST has not completed, described. */
+  unsynced(): string[] {
+    return [...this.#entries.values()].filter((e) => !e.informer.synced).map((e) => describeInformer(e.spec));
+  }
+
+  get synced(): boolean {
+    return this.unsynced().length === 0;
+  }
+
+  /** Resolves once every informer made so far is synced; rejects when the signal aborts. */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all([...this.#entries.values()].map((e) => e.informer.waitForSync(signal)));
+    if (!this.#stopped) this.#log.info(LogMessage.informersSynced, {});
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all([...this.#entries.values()].map((e) => e.informer.stop()));
+  }
+}
