@@ -1,7 +1,7 @@
 // BackupStorage admission: defaults (usage policy, trailing slashes) and the rules that need other objects.
 import { allow, pointer, verdict, type Decision, type Denial, type JsonPatchOp } from './decision.ts';
 import { arr, at, deepEqual, isObject, q, str } from '../common/json.ts';
-import { keyOf, keyText, sameKey, type ObjectKey } from './object-meta.ts';
+import { keyOf, keyText, sameKey, type ObjectKey } from '../api/object-meta.ts';
 import { usagePolicyDefaults } from './defaults.ts';
 
 /** The fields whose trailing `/` is stripped, per provider. */

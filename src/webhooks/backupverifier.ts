@@ -1,12 +1,15 @@
-// BackupVerifier admission: the rules KubeStash intended (its own check is inverted and never registered).
-import { verdict, type Decision, type Denial } from './decision.ts';
+// BackupVerifier admission: the rules KubeStash intended (its own check is inverted and never registered),
+// and a schedule that a CronJob accepts.
 import { at, isObject, str } from '../common/json.ts';
+import { verdict, type Decision, type Denial } from './decision.ts';
+import { scheduleDenial } from './schedule.ts';
 
 /**
- * `restoreOption` with `addonInfo`, `scheduler` and `type` are required; a Query verifier needs `query`
- * and `function`; a Script verifier needs `script.location` and `function`.
+ * `restoreOption` with `addonInfo`, `scheduler` and `type` are required; `scheduler.schedule` is a cron
+ * expression a CronJob accepts (checked when it differs from the one in `oldObject`); a Query verifier needs
+ * `query` and `function`; a Script verifier needs `script.location` and `function`.
  */
-export function validateBackupVerifier(object: unknown): Decision {
+export function validateBackupVerifier(object: unknown, oldObject?: unknown): Decision {
   const d: Denial[] = [];
   const spec = at(object, 'spec');
   const restore = at(spec, 'restoreOption');
@@ -27,8 +30,12 @@ export function validateBackupVerifier(object: unknown): Decision {
     d.push({
       field: 'spec.scheduler',
       problem: 'is required (a top-level spec.schedule is not an API field)',
-      fix: 'add scheduler: {schedule: "<cron>", jobTemplate: {backoffLimit: 1}}',
+      fix: 'add scheduler: {schedule: "0 3 * * *", jobTemplate: {backoffLimit: 1}}',
     });
+  } else {
+    const old = at(oldObject, 'spec', 'scheduler', 'schedule');
+    const bad = scheduleDenial('spec.scheduler.schedule', at(spec, 'scheduler', 'schedule'), old);
+    if (bad) d.push(bad);
   }
   const type = str(at(spec, 'type'));
   if (!type) {

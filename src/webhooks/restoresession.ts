@@ -1,8 +1,8 @@
 // RestoreSession admission: the usage policies of the hook templates it runs.
-import { verdict, type Decision, type Denial } from './decision.ts';
+import { findByKey, keyOf, keyText, resolveRef, type ObjectKey } from '../api/object-meta.ts';
+import { usageAllowed, usageRefusal, type NamespaceInfo } from '../api/usage-policy.ts';
 import { arr, at, q } from '../common/json.ts';
-import { findByKey, keyOf, keyText, resolveRef, type ObjectKey } from './object-meta.ts';
-import { usageAllowed, usageDenial, type NamespaceInfo } from './usage-policy.ts';
+import { verdict, type Decision, type Denial } from './decision.ts';
 
 const HOOK_LISTS = ['preRestore', 'postRestore'] as const;
 
@@ -43,7 +43,7 @@ export function validateRestoreSession(a: RestoreSessionAdmission): Decision {
         return;
       }
       const holder = { kind: 'HookTemplate', ...keyOf(t), usagePolicy: at(t, 'spec', 'usagePolicy') };
-      if (!usageAllowed(holder, a.namespace)) denials.push(usageDenial(field, holder, a.namespace));
+      if (!usageAllowed(holder, a.namespace)) denials.push({ field, ...usageRefusal(holder, a.namespace) });
     });
   }
   return verdict(denials, warnings);

@@ -7,7 +7,7 @@ import {
 import { allow, verdict, type Decision, type Denial, type JsonPatchOp } from './decision.ts';
 import { usagePolicyDefaults } from './defaults.ts';
 import { at, isObject, q } from '../common/json.ts';
-import { keyOf, keyText } from './object-meta.ts';
+import { keyOf, keyText } from '../api/object-meta.ts';
 
 /** Defaults: `usagePolicy.allowedNamespaces.from: Same` and `failedSnapshots: {last: 1}` when absent. */
 export function mutateRetentionPolicy(object: unknown): Decision {

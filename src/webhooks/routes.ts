@@ -2,28 +2,31 @@
 // I/O part) before calling its pure decide function. Rules about one object alone live in the CRDs' CEL
 // (deploy/crds); BackupSession and BackupVerificationSession need no webhook because of that, and neither
 // do HookTemplate and BackupBlueprint (their only rule, Selector needs selector, is CEL).
+import type { ObjectKey } from '../api/object-meta.ts';
+import { KUBESTASH as R, type ResourceType } from '../api/resource-type.ts';
+import type { NamespaceInfo } from '../api/usage-policy.ts';
+import { mutateBackupConfiguration } from './backupconfiguration-defaults.ts';
 import {
-  mutateBackupConfiguration,
-  validateBackupConfiguration,
   backupConfigurationRefs,
-} from './backupconfiguration.ts';
+  validateBackupConfiguration,
+} from './backupconfiguration-reference-rules.ts';
 import { mutateBackupStorage, validateBackupStorage } from './backupstorage.ts';
 import { validateBackupVerifier } from './backupverifier.ts';
 import type { Decision } from './decision.ts';
-import type { ObjectKey } from './object-meta.ts';
 import { validateRepository } from './repository.ts';
-import * as R from './resources.ts';
-import type { Resource } from './resources.ts';
 import { restoreSessionHookRefs, validateRestoreSession } from './restoresession.ts';
 import { mutateRetentionPolicy, validateRetentionPolicy } from './retentionpolicy.ts';
-import type { NamespaceInfo } from './usage-policy.ts';
 
-/** What the webhooks may read from the cluster. Implementations classify and redact their errors. */
+/**
+ * What the webhooks may read from the cluster: in the operator, the informer caches (cache-reader.ts), so
+ * that no admission request lists anything from the API server. Implementations classify and redact their
+ * errors.
+ */
 export interface ClusterReader {
   /** Every object of a resource, in one namespace or (without one) in all; none when the CRD is absent. */
-  list(r: Resource, namespace?: string): Promise<unknown[]>;
+  list(r: ResourceType, namespace?: string): Promise<readonly unknown[]>;
   /** One object, or undefined when it (or its CRD) does not exist. */
-  get(r: Resource, key: ObjectKey): Promise<unknown>;
+  get(r: ResourceType, key: ObjectKey): Promise<unknown>;
   /** The Namespace's name and labels (just its name label when it cannot be found). */
   namespace(name: string): Promise<NamespaceInfo>;
 }
@@ -43,21 +46,21 @@ export interface WebhookRoute {
   /** The URL path it is served on. */
   path: string;
   mutating: boolean;
-  resource: Resource;
+  resource: ResourceType;
   handle(input: AdmissionInput, reader: ClusterReader): Promise<Decision>;
 }
 
-const getAll = async (reader: ClusterReader, r: Resource, keys: ObjectKey[]): Promise<unknown[]> =>
+const getAll = async (reader: ClusterReader, r: ResourceType, keys: ObjectKey[]): Promise<unknown[]> =>
   (await Promise.all(keys.map((k) => reader.get(r, k)))).filter((o) => o !== undefined);
 
-const mutating = (r: Resource, handle: WebhookRoute['handle']): WebhookRoute => ({
+const mutating = (r: ResourceType, handle: WebhookRoute['handle']): WebhookRoute => ({
   name: `mutate.${r.plural}.${r.group}`,
   path: `/mutate/${r.group}/${r.plural}`,
   mutating: true,
   resource: r,
   handle,
 });
-const validating = (r: Resource, handle: WebhookRoute['handle']): WebhookRoute => ({
+const validating = (r: ResourceType, handle: WebhookRoute['handle']): WebhookRoute => ({
   name: `validate.${r.plural}.${r.group}`,
   path: `/validate/${r.group}/${r.plural}`,
   mutating: false,
@@ -66,43 +69,43 @@ const validating = (r: Resource, handle: WebhookRoute['handle']): WebhookRoute =
 });
 
 export const ROUTES: readonly WebhookRoute[] = [
-  mutating(R.BACKUP_STORAGES, (i) => Promise.resolve(mutateBackupStorage(i.object))),
-  mutating(R.RETENTION_POLICIES, (i) => Promise.resolve(mutateRetentionPolicy(i.object))),
-  mutating(R.BACKUP_CONFIGURATIONS, async (i, reader) => {
+  mutating(R.backupStorages, (i) => Promise.resolve(mutateBackupStorage(i.object))),
+  mutating(R.retentionPolicies, (i) => Promise.resolve(mutateRetentionPolicy(i.object))),
+  mutating(R.backupConfigurations, async (i, reader) => {
     const [namespace, storages, policies] = await Promise.all([
       reader.namespace(i.namespace),
-      reader.list(R.BACKUP_STORAGES),
-      reader.list(R.RETENTION_POLICIES),
+      reader.list(R.backupStorages),
+      reader.list(R.retentionPolicies),
     ]);
     return mutateBackupConfiguration({ namespace, object: i.object, storages, policies });
   }),
 
-  validating(R.BACKUP_STORAGES, async (i, reader) =>
-    validateBackupStorage({ ...i, storages: await reader.list(R.BACKUP_STORAGES) }),
+  validating(R.backupStorages, async (i, reader) =>
+    validateBackupStorage({ ...i, storages: await reader.list(R.backupStorages) }),
   ),
-  validating(R.RETENTION_POLICIES, async (i, reader) =>
-    validateRetentionPolicy({ ...i, policies: await reader.list(R.RETENTION_POLICIES, i.namespace) }),
+  validating(R.retentionPolicies, async (i, reader) =>
+    validateRetentionPolicy({ ...i, policies: await reader.list(R.retentionPolicies, i.namespace) }),
   ),
-  validating(R.REPOSITORIES, async (i, reader) =>
-    validateRepository({ ...i, repositories: await reader.list(R.REPOSITORIES) }),
+  validating(R.repositories, async (i, reader) =>
+    validateRepository({ ...i, repositories: await reader.list(R.repositories) }),
   ),
-  validating(R.BACKUP_CONFIGURATIONS, async (i, reader) => {
+  validating(R.backupConfigurations, async (i, reader) => {
     const refs = backupConfigurationRefs(i.object, i.namespace);
     const [namespace, storages, policies, hookTemplates, repositories] = await Promise.all([
       reader.namespace(i.namespace),
-      getAll(reader, R.BACKUP_STORAGES, refs.storages),
-      getAll(reader, R.RETENTION_POLICIES, refs.policies),
-      getAll(reader, R.HOOK_TEMPLATES, refs.hookTemplates),
-      reader.list(R.REPOSITORIES),
+      getAll(reader, R.backupStorages, refs.storages),
+      getAll(reader, R.retentionPolicies, refs.policies),
+      getAll(reader, R.hookTemplates, refs.hookTemplates),
+      reader.list(R.repositories),
     ]);
     return validateBackupConfiguration({ ...i, namespace, storages, policies, hookTemplates, repositories });
   }),
-  validating(R.RESTORE_SESSIONS, async (i, reader) => {
+  validating(R.restoreSessions, async (i, reader) => {
     const [namespace, hookTemplates] = await Promise.all([
       reader.namespace(i.namespace),
-      getAll(reader, R.HOOK_TEMPLATES, restoreSessionHookRefs(i.object, i.namespace)),
+      getAll(reader, R.hookTemplates, restoreSessionHookRefs(i.object, i.namespace)),
     ]);
     return validateRestoreSession({ namespace, object: i.object, hookTemplates });
   }),
-  validating(R.BACKUP_VERIFIERS, (i) => Promise.resolve(validateBackupVerifier(i.object))),
+  validating(R.backupVerifiers, (i) => Promise.resolve(validateBackupVerifier(i.object, i.oldObject))),
 ];

@@ -23,7 +23,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import { apiMessage, isNotFound, statusCode } from '../../src/kube/errors.ts';
 import { projectRoot } from '../../src/devcluster/toolchain.ts';
-import * as R from '../../src/webhooks/resources.ts';
+import { KUBESTASH, apiVersionOf } from '../../src/api/resource-type.ts';
 import { clusterTest } from '../harness/cluster.ts';
 
 const corpusDir = join(projectRoot, 'test', 'bad-input');
@@ -49,7 +49,7 @@ function load(file: string, ns: string, otherNs: string): Case {
   return { expect, documents };
 }
 
-const RESOURCES = Object.values(R);
+const RESOURCES = Object.values(KUBESTASH);
 
 /**
  * Creates the object, or replaces it when it exists (an update to exactly this document), the way a user's
@@ -57,7 +57,7 @@ const RESOURCES = Object.values(R);
  * subresource. Custom-object calls send the JSON as is.
  */
 async function apply(kc: KubeConfig, obj: KubernetesObject): Promise<void> {
-  const r = RESOURCES.find((x) => x.kind === obj.kind && obj.apiVersion === `${x.group}/${x.version}`);
+  const r = RESOURCES.find((x) => x.kind === obj.kind && obj.apiVersion === apiVersionOf(x));
   if (!r) throw new Error(`the corpus runner does not know ${obj.apiVersion} ${obj.kind}`);
   const api = kc.makeApiClient(CustomObjectsApi);
   const ref = {

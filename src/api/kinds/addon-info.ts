@@ -2,8 +2,8 @@
 // BackupVerifier restore options).
 import type { Static } from '@sinclair/typebox';
 import { FreeForm, List, MAX_LABEL_NAME, Name, Obj, Opt } from '../schema/builders.ts';
-import { EnvVars } from './core/container.ts';
-import { PersistentVolumeClaim, VolumeMounts, VolumeSource, Volumes } from './core/volume.ts';
+import { EnvVars } from './k8s/container.ts';
+import { PersistentVolumeClaim, VolumeMounts, VolumeSource, Volumes } from './k8s/volume.ts';
 import { PodTemplateSpec } from './pod-template.ts';
 import { ContainerRuntimeSettings } from './runtime-settings.ts';
 

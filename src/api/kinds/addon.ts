@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { Bool, Enum, List, Obj, Opt, Str } from '../schema/builders.ts';
 import { AGE_COLUMN } from '../schema/crd.ts';
 import type { KindDefinition } from '../schema/crd.ts';
-import { PersistentVolumeClaimTemplate, VolumeMounts, volumeSourceProperties } from './core/volume.ts';
+import { PersistentVolumeClaimTemplate, VolumeMounts, volumeSourceProperties } from './k8s/volume.ts';
 import { ADDONS_GROUP, ApiVersionField, CATEGORIES_WITH_ALL, KindField, MetadataField } from './meta.ts';
 import { ParameterDefinition } from './parameter.ts';
 import { Drivers } from './snapshot.ts';

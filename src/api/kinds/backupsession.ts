@@ -1,4 +1,4 @@
-// BackupSession: one run of a backup session. Created by the trigger CronJob (or by `cairn trigger`).
+// BackupSession: one run of a backup session. Created by the trigger CronJob (or by hand, with kubectl create).
 import type { Static } from '@sinclair/typebox';
 import { Bool, DateTime, Duration, Enum, Int32, List, Obj, Opt, Str } from '../schema/builders.ts';
 import { AGE_COLUMN } from '../schema/crd.ts';
@@ -25,7 +25,7 @@ export const BackupSessionSpec = Obj(
       {
         rule: 'self == oldSelf',
         message:
-          'spec of a BackupSession cannot be changed after creation: create a new BackupSession (e.g. with `cairn trigger`) instead',
+          'spec of a BackupSession cannot be changed after creation: to run the session again, create a new BackupSession with another name (kubectl create -f)',
       },
     ],
   },

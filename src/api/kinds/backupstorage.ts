@@ -7,7 +7,7 @@ import { AGE_COLUMN } from '../schema/crd.ts';
 import type { KindDefinition } from '../schema/crd.ts';
 import { BackupStoragePhase } from '../backupstorage-phase.ts';
 import { Conditions } from './condition.ts';
-import { volumeSourceProperties } from './core/volume.ts';
+import { volumeSourceProperties } from './k8s/volume.ts';
 import { ApiVersionField, CATEGORIES_WITH_ALL, KindField, MetadataField, STORAGE_GROUP } from './meta.ts';
 import { RuntimeSettings } from './runtime-settings.ts';
 import { UsagePolicy } from './usage-policy.ts';

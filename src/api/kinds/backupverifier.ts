@@ -4,7 +4,7 @@ import { Enum, FreeForm, Int32, Obj, Opt, Str, StringList } from '../schema/buil
 import { AGE_COLUMN } from '../schema/crd.ts';
 import type { KindDefinition } from '../schema/crd.ts';
 import { AddonInfo } from './addon-info.ts';
-import { VolumeMounts, Volumes } from './core/volume.ts';
+import { VolumeMounts, Volumes } from './k8s/volume.ts';
 import { ApiVersionField, CATEGORIES_WITH_ALL, CORE_GROUP, KindField, MetadataField } from './meta.ts';
 import { TypedObjectReference } from './references.ts';
 import { RetryConfig } from './retry-config.ts';

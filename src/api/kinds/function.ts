@@ -3,8 +3,8 @@ import type { Static } from '@sinclair/typebox';
 import { Obj, Opt, Str, StringList } from '../schema/builders.ts';
 import { AGE_COLUMN } from '../schema/crd.ts';
 import type { KindDefinition } from '../schema/crd.ts';
-import { ContainerPorts } from './core/container.ts';
-import { VolumeDevices, VolumeMounts } from './core/volume.ts';
+import { ContainerPorts } from './k8s/container.ts';
+import { VolumeDevices, VolumeMounts } from './k8s/volume.ts';
 import { ADDONS_GROUP, ApiVersionField, CATEGORIES_WITH_ALL, KindField, MetadataField } from './meta.ts';
 import { ContainerRuntimeSettings } from './runtime-settings.ts';
 

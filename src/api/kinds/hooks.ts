@@ -1,8 +1,8 @@
 // Hooks run before and after a backup or restore, and the status they report.
 import type { Static } from '@sinclair/typebox';
 import { Duration, Enum, FreeForm, Int32, List, Obj, Opt, Str } from '../schema/builders.ts';
-import { EnvVars } from './core/container.ts';
-import { VolumeMounts, Volumes } from './core/volume.ts';
+import { EnvVars } from './k8s/container.ts';
+import { VolumeMounts, Volumes } from './k8s/volume.ts';
 import { ObjectReference } from './references.ts';
 import { RuntimeSettings } from './runtime-settings.ts';
 

@@ -3,7 +3,7 @@
 import type { Static } from '@sinclair/typebox';
 import { Bool, Int32, Int64, Obj, Opt, Str, StringList, StringMap } from '../schema/builders.ts';
 import { LocalObjectReference } from './references.ts';
-import { EnvVars, Lifecycle, Probe, ResourceRequirements, SecurityContext } from './core/container.ts';
+import { EnvVars, Lifecycle, Probe, ResourceRequirements, SecurityContext } from './k8s/container.ts';
 import {
   Affinity,
   Containers,
@@ -12,8 +12,8 @@ import {
   PodSecurityContext,
   Tolerations,
   TopologySpreadConstraints,
-} from './core/pod.ts';
-import { VolumeMounts, Volumes } from './core/volume.ts';
+} from './k8s/pod.ts';
+import { VolumeMounts, Volumes } from './k8s/volume.ts';
 
 function LabelsAndAnnotations(description: string) {
   return Obj(

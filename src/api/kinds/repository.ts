@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { Bool, DateTime, Enum, Int32, List, Obj, Opt, Str, StringList } from '../schema/builders.ts';
 import { AGE_COLUMN } from '../schema/crd.ts';
 import type { KindDefinition } from '../schema/crd.ts';
+import { REPOSITORY_PATH_HINT, repositoryPathRules } from '../repository-path.ts';
 import { RepositoryPhase } from '../repository-phase.ts';
 import { SnapshotPhase } from '../snapshot-phase.ts';
 import { Conditions } from './condition.ts';
@@ -22,12 +23,14 @@ export const RepositorySpec = Obj(
       {
         minLength: 1,
         maxLength: 4096,
+        hint: REPOSITORY_PATH_HINT,
         rules: [
           {
             rule: 'self == oldSelf',
             message:
               'spec.path cannot be changed after creation: the data stays at the old path; create a new Repository for a new path',
           },
+          ...repositoryPathRules('spec.path'),
         ],
       },
     ),

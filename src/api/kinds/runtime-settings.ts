@@ -8,7 +8,7 @@ import {
   Probe,
   ResourceRequirements,
   SecurityContext,
-} from './core/container.ts';
+} from './k8s/container.ts';
 import {
   Affinity,
   ImagePullSecrets,
@@ -16,7 +16,7 @@ import {
   ReadinessGates,
   Tolerations,
   TopologySpreadConstraints,
-} from './core/pod.ts';
+} from './k8s/pod.ts';
 
 export function PodRuntimeSettings(description: string) {
   return Obj(

@@ -13,6 +13,7 @@ import {
   Opt,
   Str,
 } from '../schema/builders.ts';
+import { REPOSITORY_PATH_HINT, repositoryPathRules } from '../repository-path.ts';
 import { AddonInfo } from './addon-info.ts';
 import { BackupHooks } from './hooks.ts';
 import { ObjectReference } from './references.ts';
@@ -53,7 +54,8 @@ function generatedName(templated: boolean) {
       };
 }
 
-export function RepositoryInfo(templated = false) {
+/** `where` is the path of the list in messages, e.g. `spec.sessions[].repositories`. */
+export function RepositoryInfo(where: string, templated = false) {
   return Obj(
     {
       name: Str(
@@ -73,6 +75,8 @@ export function RepositoryInfo(templated = false) {
         {
           minLength: 1,
           maxLength: 4096,
+          hint: REPOSITORY_PATH_HINT,
+          rules: repositoryPathRules(`${where}[].directory`),
         },
       ),
       encryptionSecret: Opt(ObjectReference('The Secret whose RESTIC_PASSWORD key encrypts the repository.')),
@@ -106,16 +110,20 @@ export function Session(where: string, templated = false) {
         generatedName(templated),
       ),
       scheduler: SchedulerSpec('When the session runs: the CronJob that triggers it.', 'session'),
-      repositories: List(RepositoryInfo(templated), 'The repositories every run backs up into.', {
-        maxItems: MAX_REPOSITORIES,
-        rules: [
-          {
-            rule: 'self.size() > 0',
-            message: `${at}.repositories must have at least one repository: add {name, backend, directory, encryptionSecret}`,
-          },
-          uniqueNames(`${at}.repositories`, 'repository of the session'),
-        ],
-      }),
+      repositories: List(
+        RepositoryInfo(`${at}.repositories`, templated),
+        'The repositories every run backs up into.',
+        {
+          maxItems: MAX_REPOSITORIES,
+          rules: [
+            {
+              rule: 'self.size() > 0',
+              message: `${at}.repositories must have at least one repository: add {name, backend, directory, encryptionSecret}`,
+            },
+            uniqueNames(`${at}.repositories`, 'repository of the session'),
+          ],
+        },
+      ),
       addon: AddonInfo(
         'The Addon and tasks that do the backup, e.g. kubedump-addon with task manifest-backup.',
         `${at}.addon`,
@@ -197,11 +205,21 @@ export function Backends(where: string) {
   );
 }
 
-/** A repository's backend must be one of the declared backends (checked on the object holding both lists). */
+/**
+ * A repository's backend must be one of the declared backends (checked on the object holding both lists).
+ * The rule sits where both lists are visible, so the API server reports it at the sessions list; the message
+ * computes the exact field, e.g. `spec.sessions[0].repositories[1].backend`.
+ */
 export function backendRefRule(backends: string, sessions: string) {
+  const unknown =
+    'has(r.backend) && r.backend != "" && !self.backends.exists(b, has(b.name) && b.name == r.backend)';
+  const firstBad = `s.repositories.filter(r, ${unknown})[0]`;
   return {
-    rule: '!has(self.backends) || !has(self.sessions) || self.sessions.all(s, !has(s.repositories) || s.repositories.all(r, !has(r.backend) || r.backend == "" || self.backends.exists(b, has(b.name) && b.name == r.backend)))',
+    rule: `!has(self.backends) || !has(self.sessions) || self.sessions.all(s, !has(s.repositories) || s.repositories.all(r, !(${unknown})))`,
     message: `${sessions}[].repositories[].backend must be the name of an entry of ${backends}: correct the name or add a backend with that name`,
+    messageExpression:
+      `self.sessions.filter(s, has(s.repositories) && s.repositories.exists(r, ${unknown}))` +
+      `.map(s, '${sessions}[' + string(self.sessions.indexOf(s)) + '].repositories[' + string(s.repositories.indexOf(${firstBad})) + '].backend names backend "' + ${firstBad}.backend + '", which is not in ${backends}: use the name of one of its entries, or add a backend with that name')[0]`,
     fieldPath: '.sessions',
   };
 }

@@ -21,6 +21,11 @@ import type {
 export interface ValidationRule {
   rule: string;
   message: string;
+  /**
+   * A CEL expression that computes the message (e.g. to name the list index at fault); the API server falls
+   * back to `message` when it fails to evaluate.
+   */
+  messageExpression?: string;
   /** Where the error is reported, relative to the node that holds the rule (e.g. `.selector`). */
   fieldPath?: string;
   /** FieldValueDuplicate is left out on purpose: the API server drops the message of such errors. */

@@ -9,7 +9,7 @@ import {
 } from '../../../src/webhooks/admission.ts';
 import { allow, verdict } from '../../../src/webhooks/decision.ts';
 import type { ClusterReader, WebhookRoute } from '../../../src/webhooks/routes.ts';
-import { BACKUP_STORAGES } from '../../../src/webhooks/resources.ts';
+import { KUBESTASH } from '../../../src/api/resource-type.ts';
 
 const review = (request: Record<string, unknown>) => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -100,7 +100,7 @@ void test('admit passes only CREATE and UPDATE of the main resource to the route
     name: 'x',
     path: '/x',
     mutating: false,
-    resource: BACKUP_STORAGES,
+    resource: KUBESTASH.backupStorages,
     handle: () => {
       called++;
       return Promise.resolve(verdict([{ field: 'f', problem: 'p', fix: 'x' }]));
@@ -121,7 +121,7 @@ void test('admit lets through objects being deleted and validation of updates th
     name: 'x',
     path: '/x',
     mutating: false,
-    resource: BACKUP_STORAGES,
+    resource: KUBESTASH.backupStorages,
     handle: () => Promise.resolve(verdict([{ field: 'f', problem: 'p', fix: 'x' }])),
   };
   const reader = {} as ClusterReader;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { mutateBackupConfiguration } from '../../../src/webhooks/backupconfiguration-defaults.ts';
 import {
   backupConfigurationRefs,
-  mutateBackupConfiguration,
   validateBackupConfiguration,
-} from '../../../src/webhooks/backupconfiguration.ts';
+} from '../../../src/webhooks/backupconfiguration-reference-rules.ts';
 import { decisionMessage, type Decision } from '../../../src/webhooks/decision.ts';
 import {
   all,

@@ -1,6 +1,6 @@
 // Builders for the objects the webhook rules read, and a JSON-patch applier to check mutations by result.
 import type { JsonPatchOp } from '../../../src/webhooks/decision.ts';
-import type { NamespaceInfo } from '../../../src/webhooks/usage-policy.ts';
+import type { NamespaceInfo } from '../../../src/api/usage-policy.ts';
 
 export type Obj = Record<string, unknown>;
 

@@ -1,13 +1,39 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decisionMessage } from '../../../src/webhooks/decision.ts';
-import { normalizeRepositoryPath, validateRepository } from '../../../src/webhooks/repository.ts';
+import { comparablePath, validateRepository } from '../../../src/webhooks/repository.ts';
 import { repository } from './helpers.ts';
 
 const ref = { name: 's3', namespace: 'store' };
 
-void test('paths are compared without leading, trailing or doubled slashes', () => {
-  assert.equal(normalizeRepositoryPath('/a//b/'), 'a/b');
+void test('valid paths are compared without their outer slashes; invalid ones as written', () => {
+  assert.equal(comparablePath('/a/b/'), 'a/b');
+  assert.equal(comparablePath('a/b'), 'a/b');
+  assert.equal(comparablePath('a//b'), 'a//b');
+});
+
+void test('a new Repository path that breaks the repository-path rule is refused naming spec.path', () => {
+  const d = validateRepository({
+    operation: 'CREATE',
+    namespace: 'app',
+    object: repository('app', 'r', ref, 'team/../other-team'),
+    repositories: [],
+  });
+  assert.equal(d.allowed, false);
+  assert.match(decisionMessage(d), /^spec\.path: "team\/\.\.\/other-team" has a "\." or "\.\." segment/);
+});
+
+void test('an update keeps a path admitted before the rule existed', () => {
+  const old = repository('app', 'r', ref, 'a//b');
+  const changed = repository('app', 'r', ref, 'a//b', { paused: true });
+  const d = validateRepository({
+    operation: 'UPDATE',
+    namespace: 'app',
+    object: changed,
+    oldObject: old,
+    repositories: [old],
+  });
+  assert.equal(d.allowed, true);
 });
 
 void test('rejects a second Repository on the same storage and path in any namespace', () => {

@@ -1,4 +1,5 @@
-// Identity and references of the objects the webhooks read.
+// Identity and references of objects read as plain JSON: keys, references resolved against the holder's
+// namespace, labels. Shared by the webhooks and the reconcilers.
 import { at, isObject, str } from '../common/json.ts';
 
 export interface ObjectKey {

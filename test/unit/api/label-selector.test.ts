@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { selectorMatches } from '../../../src/webhooks/label-selector.ts';
+import { selectorMatches } from '../../../src/api/label-selector.ts';
 
 const labels = { team: 'a', env: 'prod' };
 

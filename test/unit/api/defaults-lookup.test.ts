@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pickDefault } from '../../../src/webhooks/defaults-lookup.ts';
-import { keyOf } from '../../../src/webhooks/object-meta.ts';
-import { all, namespace, same, selector, storage } from './helpers.ts';
+import { pickDefault } from '../../../src/api/defaults-lookup.ts';
+import { keyOf } from '../../../src/api/object-meta.ts';
+import { all, namespace, same, selector, storage } from '../webhooks/helpers.ts';
 
 const pick = (cands: unknown[], ns = namespace('app')): string | undefined => {
   const p = pickDefault(cands, ns);

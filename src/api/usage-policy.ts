@@ -1,5 +1,5 @@
-// UsagePolicy: which namespaces may refer to a BackupStorage, RetentionPolicy or HookTemplate.
-import type { Denial } from './decision.ts';
+// UsagePolicy: which namespaces may refer to a BackupStorage, RetentionPolicy or HookTemplate. One copy for
+// the admission webhooks (which refuse the reference) and the reconcilers (which report it in status).
 import { at, q, str } from '../common/json.ts';
 import { selectorMatches } from './label-selector.ts';
 
@@ -42,8 +42,14 @@ export function usageAllowed(holder: PolicyHolder, referrer: NamespaceInfo): boo
   }
 }
 
-/** The rejection for a reference at `field` to `holder`, which does not let `referrer` use it. */
-export function usageDenial(field: string, holder: PolicyHolder, referrer: NamespaceInfo): Denial {
+/** Why a reference is refused and how to fix it, worded to follow the field that holds the reference. */
+export interface UsageRefusal {
+  problem: string;
+  fix: string;
+}
+
+/** Why `holder` does not let `referrer` use it, and what to change; call only when `usageAllowed` is false. */
+export function usageRefusal(holder: PolicyHolder, referrer: NamespaceInfo): UsageRefusal {
   const from = usageFrom(holder.usagePolicy);
   const ref = `${holder.kind} ${q(`${holder.namespace}/${holder.name}`)}`;
   const why =
@@ -51,7 +57,6 @@ export function usageDenial(field: string, holder: PolicyHolder, referrer: Names
       ? `(usagePolicy.allowedNamespaces.from: Selector, and the labels of namespace ${q(referrer.name)} do not match its selector)`
       : `(usagePolicy.allowedNamespaces.from: ${from})`;
   return {
-    field,
     problem: `${ref} does not allow namespace ${q(referrer.name)} ${why}`,
     fix: `add ${q(referrer.name)} to its usagePolicy (from: All, or from: Selector with a selector that matches namespace ${q(referrer.name)}) or use a ${holder.kind} in ${q(referrer.name)}`,
   };

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { usageAllowed, usageDenial, usageFrom } from '../../../src/webhooks/usage-policy.ts';
-import { denialText } from '../../../src/webhooks/decision.ts';
-import { all, namespace, same, selector } from './helpers.ts';
+import { usageAllowed, usageFrom, usageRefusal } from '../../../src/api/usage-policy.ts';
+import { all, namespace, same, selector } from '../webhooks/helpers.ts';
 
 const holder = (usagePolicy: unknown) => ({
   kind: 'BackupStorage',
@@ -40,15 +39,14 @@ void test('Selector without a selector, or an unknown from, allows nothing', () 
   assert.equal(usageAllowed(holder({ allowedNamespaces: { from: 'Everyone' } }), namespace('demo')), false);
 });
 
-void test('the denial names the field, the holder, the policy, and how to fix it', () => {
-  const text = denialText(usageDenial('spec.backends[0].storageRef', holder(same), namespace('prod')));
-  assert.equal(
-    text,
-    'spec.backends[0].storageRef: BackupStorage "demo/s3" does not allow namespace "prod" (usagePolicy.allowedNamespaces.from: Same); ' +
-      'add "prod" to its usagePolicy (from: All, or from: Selector with a selector that matches namespace "prod") or use a BackupStorage in "prod"',
-  );
+void test('the refusal names the holder, the policy, and how to fix it', () => {
+  assert.deepEqual(usageRefusal(holder(same), namespace('prod')), {
+    problem:
+      'BackupStorage "demo/s3" does not allow namespace "prod" (usagePolicy.allowedNamespaces.from: Same)',
+    fix: 'add "prod" to its usagePolicy (from: All, or from: Selector with a selector that matches namespace "prod") or use a BackupStorage in "prod"',
+  });
   assert.match(
-    denialText(usageDenial('f', holder(selector('x')), namespace('prod'))),
+    usageRefusal(holder(selector('x')), namespace('prod')).problem,
     /labels of namespace "prod" do not match/,
   );
 });
