@@ -1,7 +1,7 @@
 // `cairn operator`: the composition root of the operator process (flags and environment are read here).
 import type { Command } from 'commander';
-import { loadKubeConfig } from '../kube/config.ts';
-import { createLog, LogMessage } from '../operator/log.ts';
+import { kubeClient } from '../kube/connect.ts';
+import { createLog, LogMessage } from '../common/log.ts';
 import { startOperator } from '../operator/operator.ts';
 import { errorText } from '../common/redact.ts';
 import { parseDuration, parseListen, servingNames } from '../operator/settings.ts';
@@ -19,6 +19,12 @@ interface OperatorFlags {
   validatingConfiguration: string;
   certValidity: string;
   caValidity: string;
+  leaderElect: boolean;
+  leaseNamespace?: string;
+  leaseName: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
   logLevel: string;
 }
 
@@ -67,6 +73,12 @@ export function registerOperatorCommand(program: Command): void {
       '2160h',
     )
     .option('--ca-validity <duration>', 'lifetime of the CA (renewed with a third left)', '87600h')
+    .option('--no-leader-elect', 'reconcile without holding the lease (only with a single replica)')
+    .option('--lease-namespace <ns>', "the leader Lease's namespace (default: --cert-secret-namespace)")
+    .option('--lease-name <name>', 'the Lease that decides which replica reconciles', 'cairn-operator')
+    .option('--lease-duration <duration>', 'how long a lease holds without renewal', '15s')
+    .option('--renew-deadline <duration>', 'how long the leader retries renewing before it steps down', '10s')
+    .option('--retry-period <duration>', 'the pause between two attempts to acquire or renew', '2s')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (flags: OperatorFlags) => {
       const log = createLog({ level: flags.logLevel });
@@ -89,7 +101,7 @@ export function registerOperatorCommand(program: Command): void {
         process.once('SIGINT', () => onSignal('SIGINT'));
       });
       const starting = startOperator({
-        kc: loadKubeConfig(flags.kubeconfig),
+        client: kubeClient({ kubeconfig: flags.kubeconfig }),
         log,
         webhookListen: parseListen(flags.webhookBindAddress),
         probeListen: parseListen(flags.probeBindAddress),
@@ -100,6 +112,15 @@ export function registerOperatorCommand(program: Command): void {
           servingValidityMs: parseDuration(flags.certValidity),
         },
         configurations: { mutating: flags.mutatingConfiguration, validating: flags.validatingConfiguration },
+        leaderElection: flags.leaderElect && {
+          namespace: flags.leaseNamespace ?? flags.certSecretNamespace,
+          name: flags.leaseName,
+          // The pod's name in a cluster, so `kubectl get lease` names the leading pod.
+          identity: process.env.POD_NAME || undefined,
+          leaseDurationMs: parseDuration(flags.leaseDuration),
+          renewDeadlineMs: parseDuration(flags.renewDeadline),
+          retryPeriodMs: parseDuration(flags.retryPeriod),
+        },
         processMetrics: true,
         signal: abort.signal,
       });

@@ -1,19 +1,28 @@
-// The operator process: probes and metrics over HTTP, admission webhooks over HTTPS with a certificate it
-// issues and renews itself, and the CA bundle kept in its webhook configurations.
-import { X509Certificate } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+// The operator process: the shared informers and the controller manager (reconcilers run on the replica
+// that holds the lease), the admission webhooks over HTTPS with the certificate the webhook-cert reconciler
+// keeps in its Secret (served by every replica), and probes and metrics over HTTP.
 import type { Server } from 'node:net';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { kubeReader } from '../webhooks/kube-reader.ts';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { KubeClient } from '../kube/types.ts';
+import { errorText } from '../common/redact.ts';
+import { LogMessage, type Log } from '../common/log.ts';
+import { Informers } from '../controller/informers.ts';
+import { Manager } from '../controller/manager.ts';
+import { controllerMetrics } from '../controller/metrics.ts';
+import type { CertSettings } from '../reconcilers/webhook-cert/cert-secret.ts';
+import {
+  webhookCertController,
+  webhookCertKeys,
+  webhookCertSources,
+  type ConfigurationNames,
+} from '../reconcilers/webhook-cert/reconciler.ts';
+import { admissionCaches, cacheReader } from '../webhooks/cache-reader.ts';
 import { ROUTES } from '../webhooks/routes.ts';
 import type { ClusterReader, WebhookRoute } from '../webhooks/routes.ts';
-import { injectCaBundle, type ConfigurationNames } from './ca-injector.ts';
-import type { CertBundle } from './cert-plan.ts';
-import { syncCertSecret, type CertSettings, type CertSyncResult } from './cert-secret.ts';
-import { LogMessage, type Log } from './log.ts';
-import { errorText } from '../common/redact.ts';
+import { admissionMetrics } from './admission-metrics.ts';
 import { createProbeServer } from './probe-server.ts';
+import { ServingCert } from './serving-cert.ts';
 import { createWebhookServer, type WebhookServer } from './webhook-server.ts';
 
 export interface Listen {
@@ -22,15 +31,28 @@ export interface Listen {
   port: number;
 }
 
+export interface LeaderElectionSettings {
+  /** Default: the namespace of the certificate Secret. */
+  namespace?: string;
+  /** Default `cairn-operator`. */
+  name?: string;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
 export interface OperatorOptions {
-  kc: KubeConfig;
+  client: KubeClient;
   log: Log;
   webhookListen: Listen;
   probeListen: Listen;
   certs: CertSettings;
   configurations: ConfigurationNames;
-  /** How often the certificate and CA bundle are reconciled once ready (default: a sixth of the serving lifetime, at most 1 min). */
+  /** The longest wait between two checks of the certificate (default 10 min; renewal is timed exactly). */
   resyncMs?: number;
+  /** The Lease that decides which replica reconciles; `false` runs the reconcilers unconditionally. */
+  leaderElection?: LeaderElectionSettings | false;
   /** Register Node's process metrics (off when the operator runs inside another program). */
   processMetrics?: boolean;
   routes?: readonly WebhookRoute[];
@@ -42,9 +64,11 @@ export interface OperatorOptions {
 export interface Operator {
   webhookPort: number;
   probePort: number;
+  /** Whether this replica runs the reconcilers now. */
+  leading(): boolean;
   /** Undefined when ready to admit, else why not. */
   notReadyReason(): string | undefined;
-  /** Reconciles the certificate and the CA bundle now (e.g. right after the configurations were installed). */
+  /** Runs the certificate reconciler now on the leader (e.g. right after the configurations were installed). */
   syncNow(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,178 +91,126 @@ function close(server: Server): Promise<void> {
 }
 
 /**
- * Starts the operator. Resolves once both servers listen and the first certificate is in place (it keeps
- * retrying the Secret until then, or until stopped); readiness additionally waits for the CA bundle to be
- * in both webhook configurations.
+ * Starts the operator. Resolves once both servers listen and a first certificate is served (the leader
+ * issues it, every replica reads it from the Secret), or rejects when `signal` aborts that wait. Ready once
+ * the informers are synced and the webhook configurations trust the served certificate.
  */
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const log = o.log;
   const registry = new Registry();
   if (o.processMetrics) collectDefaultMetrics({ register: registry });
-  const metrics = {
-    reviews: new Counter({
-      name: 'cairn_admission_reviews_total',
-      help: 'Admission reviews answered, by webhook and outcome (true, false, error).',
-      labelNames: ['webhook', 'allowed'] as const,
-      registers: [registry],
-    }),
-    duration: new Histogram({
-      name: 'cairn_admission_review_duration_seconds',
-      help: 'Time to answer an admission review, including reads of other objects.',
-      labelNames: ['webhook'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
-  };
+  const metrics = admissionMetrics(registry);
   const expiry = new Gauge({
     name: 'cairn_webhook_certificate_expiry_timestamp_seconds',
     help: 'When the serving certificate of the webhooks expires (Unix seconds).',
     registers: [registry],
   });
+  const cmetrics = controllerMetrics(registry);
 
-  let stopped = false;
-  let stopCalled = false;
-  let loaded: CertBundle | undefined;
-  let injected = false;
-  let certError: string | undefined;
-  let bundleError: string | undefined;
+  const informers = new Informers(o.client, { log });
+  const sources = webhookCertSources(informers, o.certs.secret, o.configurations);
+  // The webhooks read only from the shared caches: no call to the API server per admission request.
+  const reader = o.reader ?? cacheReader(admissionCaches((resource) => informers.informer({ resource })));
+  const certController = webhookCertController(
+    {
+      client: o.client,
+      sources,
+      certs: o.certs,
+      configurations: o.configurations,
+      resyncMs: o.resyncMs,
+      log,
+    },
+    cmetrics,
+  );
+  const election = o.leaderElection === false ? undefined : (o.leaderElection ?? {});
+  const manager = new Manager({
+    informers,
+    controllers: [certController],
+    leaderElection: election && {
+      client: o.client,
+      namespace: election.namespace ?? o.certs.secret.namespace,
+      name: election.name ?? 'cairn-operator',
+      identity: election.identity,
+      leaseDurationMs: election.leaseDurationMs,
+      renewDeadlineMs: election.renewDeadlineMs,
+      retryPeriodMs: election.retryPeriodMs,
+    },
+    log,
+    metrics: cmetrics,
+  });
+
+  let stopping = false;
   let webhook: WebhookServer | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const resyncMs = o.resyncMs ?? Math.min(60_000, Math.max(1000, Math.floor(o.certs.servingValidityMs / 6)));
-
+  const serving = new ServingCert({
+    sources,
+    secret: o.certs.secret,
+    configurations: o.configurations,
+    log,
+    onServe(bundle, notAfter) {
+      expiry.set(Math.floor(notAfter.getTime() / 1000));
+      webhook?.setCertificate({ cert: bundle['tls.crt'], key: bundle['tls.key'] });
+    },
+  });
   const notReadyReason = (): string | undefined => {
-    if (stopped) return 'stopping';
-    if (!loaded || !webhook) return `no serving certificate yet${certError ? ` (${certError})` : ''}`;
-    if (!injected)
-      return `the CA bundle is not in the webhook configurations yet${bundleError ? ` (${bundleError})` : ''}`;
-    return undefined;
+    if (stopping) return 'stopping';
+    const unsynced = informers.unsynced();
+    if (unsynced.length > 0) return `the informers of ${unsynced.join(', ')} are not synced yet`;
+    if (!webhook) return 'no serving certificate yet';
+    return serving.notReadyReason();
   };
   const probes = createProbeServer({ notReadyReason, registry });
   const probePort = await listen(probes, o.probeListen);
   log.info(LogMessage.listening, { addr: `${o.probeListen.host}:${probePort}`, reason: 'probes' });
+  serving.start();
+  manager.start();
 
-  const secretName = `${o.certs.secret.namespace}/${o.certs.secret.name}`;
-  /** Serves the bundle's certificate (if it is not the one served already) and remembers the bundle. */
-  const serve = (r: CertSyncResult): void => {
-    const changed =
-      !loaded || loaded['tls.crt'] !== r.bundle['tls.crt'] || loaded['tls.key'] !== r.bundle['tls.key'];
-    loaded = r.bundle;
-    if (!changed) return;
-    const notAfter = new X509Certificate(r.bundle['tls.crt']).validToDate;
-    expiry.set(Math.floor(notAfter.getTime() / 1000));
-    webhook?.setCertificate({ cert: r.bundle['tls.crt'], key: r.bundle['tls.key'] });
-    log.info(r.wrote ? LogMessage.certIssued : LogMessage.certLoaded, {
-      secret: secretName,
-      notAfter: notAfter.toISOString(),
-      ...(r.plan.action !== 'keep' ? { reason: r.plan.reason } : {}),
-    });
-  };
-  /** Puts `caPem` into every webhook entry; true when both configurations hold it. */
-  const inject = async (caPem: string): Promise<boolean> => {
-    const r = await injectCaBundle(o.kc, o.configurations, Buffer.from(caPem).toString('base64'));
-    for (const c of r.patched) log.info(LogMessage.caBundleInjected, { configuration: c });
-    bundleError =
-      r.missing.length === 0 ? undefined : `webhook configuration ${r.missing.join(', ')} not found`;
-    return r.missing.length === 0;
-  };
-  /**
-   * Reconciles the Secret, then the CA bundle, then what is served: a certificate of a new CA is served only
-   * once the API server trusts that CA, so a CA renewal never breaks a call. (The first certificate is served
-   * at once: there is nothing to protect yet.)
-   */
-  const sync = async (): Promise<void> => {
-    let r: CertSyncResult;
-    try {
-      r = await syncCertSecret(o.kc, o.certs, new Date());
-      certError = undefined;
-    } catch (err) {
-      certError = errorText(err);
-      log.error(LogMessage.certSyncFailed, { secret: secretName, err: certError });
-      return;
-    }
-    const newCa = loaded !== undefined && loaded['ca.crt'] !== r.bundle['ca.crt'];
-    try {
-      injected = await inject(r.bundle['ca.crt']);
-    } catch (err) {
-      injected = false;
-      bundleError = errorText(err);
-      log.error(LogMessage.caBundleFailed, { err: bundleError });
-      if (newCa) return; // keep serving the certificate the API server still trusts
-    }
-    serve(r);
-  };
-  // One sync at a time; the next is scheduled sooner while not ready.
-  const tick = (): Promise<void> => {
-    running = running.then(sync);
-    return running;
-  };
-  let backoff = 250;
-  const schedule = (): void => {
-    if (stopped) return;
-    const delay = notReadyReason() ? backoff : resyncMs;
-    backoff = notReadyReason() ? Math.min(backoff * 2, resyncMs) : 250;
-    timer = setTimeout(() => void tick().then(schedule), delay);
-  };
-
-  // The signal only cuts the wait for the first certificate short; a started operator stops through stop().
-  let startAborted = o.signal?.aborted ?? false;
-  const onAbort = (): void => {
-    startAborted = true;
-  };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  const stopProbes = async (): Promise<void> => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
+  const abandon = async (err: unknown): Promise<never> => {
+    stopping = true;
+    serving.stop();
+    await manager.stop();
     await close(probes);
+    throw err;
   };
+  let webhookPort: number;
   try {
-    await tick();
-    while (!loaded && !startAborted) {
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 10_000);
-      await tick();
-    }
-    o.signal?.removeEventListener('abort', onAbort);
-    if (!loaded)
-      throw new Error(`no serving certificate could be obtained${certError ? `: ${certError}` : ''}`);
+    const first = await serving.first(o.signal);
     webhook = createWebhookServer({
       routes: o.routes ?? ROUTES,
-      reader: o.reader ?? kubeReader(o.kc),
+      reader,
       log,
-      tls: { cert: loaded['tls.crt'], key: loaded['tls.key'] },
+      tls: { cert: first['tls.crt'], key: first['tls.key'] },
       metrics,
     });
     webhook.server.on('error', (err) => log.error(LogMessage.serverError, { err: errorText(err) }));
+    webhookPort = await listen(webhook.server, o.webhookListen);
   } catch (err) {
-    await stopProbes();
-    throw err;
+    return abandon(err);
   }
+  // A bundle chosen between the first one and the server's creation is served from now on.
+  const now = serving.served;
+  if (now) webhook.setCertificate({ cert: now['tls.crt'], key: now['tls.key'] });
   const server = webhook.server;
-  let webhookPort: number;
-  try {
-    webhookPort = await listen(server, o.webhookListen);
-  } catch (err) {
-    await stopProbes();
-    throw err;
-  }
   log.info(LogMessage.listening, { addr: `${o.webhookListen.host}:${webhookPort}`, reason: 'webhooks' });
-  backoff = 250;
-  schedule();
   log.info(LogMessage.started, {});
 
+  const keys = webhookCertKeys(o);
+  let stopCalled = false;
   return {
     webhookPort,
     probePort,
+    leading: () => manager.leading,
     notReadyReason,
-    syncNow: tick,
+    async syncNow() {
+      for (const k of [keys.secret, keys.mutating, keys.validating]) certController.enqueue(k);
+      await certController.idle();
+    },
     async stop() {
       if (stopCalled) return;
       stopCalled = true;
+      stopping = true;
       log.info(LogMessage.stopping, {});
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running.catch(() => undefined);
+      serving.stop();
+      await manager.stop();
       await Promise.all([close(probes), close(server)]);
       log.info(LogMessage.stopped, {});
     },

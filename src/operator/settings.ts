@@ -1,5 +1,5 @@
 // The operator's settings that are computed rather than given: certificate names and durations.
-import type { WantedNames } from './cert-plan.ts';
+import type { WantedNames } from '../reconcilers/webhook-cert/cert-plan.ts';
 
 /**
  * The names the serving certificate covers: the Service's in-cluster DNS names (for clientConfig.service)

@@ -11,7 +11,7 @@ import {
   reviewResponse,
 } from '../webhooks/admission.ts';
 import type { ClusterReader, WebhookRoute } from '../webhooks/routes.ts';
-import { LogMessage, type Log } from './log.ts';
+import { LogMessage, type Log } from '../common/log.ts';
 import { errorText } from '../common/redact.ts';
 
 /** Largest request body read: an AdmissionReview holds the object twice (new and old). */

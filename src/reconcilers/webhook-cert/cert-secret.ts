@@ -1,8 +1,9 @@
-// The serving certificate's home: a Secret that every replica reads and one of them renews. Reconciled by
-// level on every tick: read → plan (pure) → issue and write only when the plan says so.
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { isConflict, isNotFound, statusCode } from '../kube/errors.ts';
-import { issueCa, issueServing } from './cert-issue.ts';
+// The serving certificate's home: a Secret that every replica reads and the leader renews. Reconciled by
+// level: read → plan (pure) → issue and write only when the plan says so.
+import type { V1Secret } from '@kubernetes/client-node';
+import { K8S } from '../../api/resource-type.ts';
+import { isConflict, statusCode } from '../../kube/errors.ts';
+import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import {
   planCertificates,
   rotatedCaBundle,
@@ -33,7 +34,8 @@ export interface CertSyncResult {
 
 const KEYS = ['tls.crt', 'tls.key', 'ca.crt', 'ca.key'] as const;
 
-function decode(secret: V1Secret | undefined): Partial<CertBundle> | undefined {
+/** The bundle a Secret holds, decoded; undefined without data. */
+export function decode(secret: V1Secret | undefined): Partial<CertBundle> | undefined {
   const data = secret?.data;
   if (!data) return undefined;
   const out: Partial<CertBundle> = {};
@@ -55,6 +57,8 @@ export async function renewBundle(
   if (plan.action === 'keep') return current as CertBundle;
   let caCrt = current?.['ca.crt'] ?? '';
   let caKey = current?.['ca.key'] ?? '';
+  // The X.509 library is loaded only when a certificate is issued: most processes never issue one.
+  const { issueCa, issueServing } = await import('./cert-issue.ts');
   if (plan.action === 'renew-all') {
     const ca = await issueCa(now, s.caValidityMs);
     caCrt = rotatedCaBundle(ca.certPem, current?.['ca.crt'], now);
@@ -66,25 +70,22 @@ export async function renewBundle(
 }
 
 /**
- * Brings the Secret to a usable state and returns what it holds. A Secret written by another replica in
- * between (409) is read again and used as is; it is planned again on the next tick.
+ * Brings the Secret to a usable state from `secret` (as read, e.g. from the informer cache) and returns what
+ * it holds, writing at most once. The write is conditional on the resourceVersion read; when another
+ * replica wrote in between (409), or the cache was behind, the Secret is read again and used if it needs
+ * nothing, else the conflict is thrown so the caller retries from a fresh read.
  */
-export async function syncCertSecret(kc: KubeConfig, s: CertSettings, now: Date): Promise<CertSyncResult> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const read = async (): Promise<V1Secret | undefined> => {
-    try {
-      return await core.readNamespacedSecret(s.secret);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
-  const secret = await read();
+export async function syncCertSecret(
+  client: KubeClient,
+  s: CertSettings,
+  secret: V1Secret | undefined,
+  now: Date,
+): Promise<CertSyncResult> {
   const current = decode(secret);
   const plan = planCertificates(current, s.names, now);
   if (plan.action === 'keep') return { bundle: current as CertBundle, plan, wrote: false };
   const bundle = await renewBundle(current, plan, s, now);
-  const body: V1Secret = {
+  const body: V1Secret & KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'kubernetes.io/tls',
@@ -97,13 +98,13 @@ export async function syncCertSecret(kc: KubeConfig, s: CertSettings, now: Date)
     data: encode(bundle),
   };
   try {
-    if (secret) await core.replaceNamespacedSecret({ ...s.secret, body });
-    else await core.createNamespacedSecret({ namespace: s.secret.namespace, body });
+    if (secret) await client.replace(K8S.secrets, body, { namespace: s.secret.namespace });
+    else await client.create(K8S.secrets, body, { namespace: s.secret.namespace });
     return { bundle, plan, wrote: true };
   } catch (err) {
     // Another replica won the race (or a type change needs a delete): use what is stored now.
     if (!isConflict(err) && statusCode(err) !== 422) throw err;
-    const theirs = decode(await read());
+    const theirs = decode(await client.find<V1Secret>(K8S.secrets, s.secret.name, s.secret.namespace));
     const again = planCertificates(theirs, s.names, now);
     if (again.action !== 'keep') throw err;
     return { bundle: theirs as CertBundle, plan: again, wrote: false };

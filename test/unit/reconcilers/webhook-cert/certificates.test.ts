@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
-import { issueCa, issueServing } from '../../../src/operator/cert-issue.ts';
+import { issueCa, issueServing } from '../../../../src/reconcilers/webhook-cert/cert-issue.ts';
 import {
   planCertificates,
   renewalDue,
   rotatedCaBundle,
   splitPem,
   type CertBundle,
-} from '../../../src/operator/cert-plan.ts';
-import { renewBundle, type CertSettings } from '../../../src/operator/cert-secret.ts';
+} from '../../../../src/reconcilers/webhook-cert/cert-plan.ts';
+import { renewBundle, type CertSettings } from '../../../../src/reconcilers/webhook-cert/cert-secret.ts';
 
 const HOUR = 3_600_000;
 const names = { dnsNames: ['cairn-webhook.cairn-system.svc', 'localhost'], ipAddresses: ['127.0.0.1'] };
