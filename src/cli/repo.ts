@@ -1,12 +1,14 @@
 // `cairn repo snapshots|check|unlock|password`: argv parsing and rendering only; what the commands do is
-// in ./repo/ (cluster → session → operations → src/restic).
+// in ./repo/ (workspace → operations → src/repository and src/restic).
 import { Command } from 'commander';
-import { loadKubeConfig } from '../kube/config.ts';
-import { RepoCliError, keyText } from './repo/cluster.ts';
+import { kubeClient } from '../kube/connect.ts';
+import { keyText } from '../repository/objects.ts';
+import { SecretBook } from '../repository/secret-book.ts';
+import { RepoCliError } from './repo/errors.ts';
 import * as ops from './repo/operations.ts';
-import { Output, SecretBook, bytes, parseFormat, table } from './repo/output.ts';
+import { Output, bytes, parseFormat, table } from './repo/output.ts';
 import { rotatePassword, type PasswordReport } from './repo/rotation.ts';
-import { openSession } from './repo/session.ts';
+import { openWorkspace } from './repo/workspace.ts';
 
 interface CommonFlags {
   namespace?: string;
@@ -33,7 +35,10 @@ function common(cmd: Command): Command {
     .option('-o, --output <format>', 'table or json', 'table')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
-    .option('--restic <path>', 'the restic binary (default: restic on PATH)')
+    .option(
+      '--restic <path>',
+      "the restic binary (default: restic on PATH, else the one 'make setup' builds)",
+    )
     .option(
       '--local-root <dir>',
       'local BackupStorage only: the directory on this machine holding what the backup pods see at spec.storage.local.mountPath',
@@ -57,12 +62,14 @@ async function run<F extends CommonFlags, R extends { ok: boolean }>(
   process.on('SIGTERM', onSignal);
   try {
     out = new Output(parseFormat(flags.output), book);
-    const kc = loadKubeConfig(flags.kubeconfig);
-    if (flags.context) kc.setCurrentContext(flags.context);
-    const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    const session = await openSession({
-      kc,
-      repository: { namespace, name },
+    const client = kubeClient({
+      ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.context !== undefined ? { context: flags.context } : {}),
+      ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    });
+    const workspace = await openWorkspace({
+      client,
+      repository: { namespace: client.namespace, name },
       ...(flags.component !== undefined ? { component: flags.component } : {}),
       ...(flags.restic !== undefined ? { restic: flags.restic } : {}),
       ...(flags.localRoot !== undefined ? { localRoot: flags.localRoot } : {}),
@@ -72,7 +79,7 @@ async function run<F extends CommonFlags, R extends { ok: boolean }>(
       signal: abort.signal,
     });
     try {
-      const result = await operation({ session, out, book, signal: abort.signal }, flags);
+      const result = await operation({ workspace, out, book, signal: abort.signal }, flags);
       out.result(result, () => render(result));
       for (const c of (result as { components?: { path: string; error?: { message: string } }[] })
         .components ?? []) {
@@ -82,7 +89,7 @@ async function run<F extends CommonFlags, R extends { ok: boolean }>(
       if (secretError) out.error(secretError);
       if (!result.ok) process.exitCode = 1;
     } finally {
-      await session.close();
+      await workspace.close();
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -162,7 +169,7 @@ export function registerRepoCommands(program: Command): void {
         (ctx, f) => {
           const parts = f.newPasswordSecret.split('/');
           const [ns, secretName] =
-            parts.length === 1 ? [ctx.session.repository.key.namespace, parts[0]] : parts;
+            parts.length === 1 ? [ctx.workspace.repository.key.namespace, parts[0]] : parts;
           if (parts.length > 2 || !ns || !secretName) {
             throw new RepoCliError(
               `--new-password-secret must be NAME or NAMESPACE/NAME, got ${JSON.stringify(f.newPasswordSecret)}`,

@@ -14,7 +14,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
-import { ResticRepository } from '../../src/restic/commands.ts';
+import { ResticRepository } from '../../src/restic/repository.ts';
 import { ResticError } from '../../src/restic/errors.ts';
 import type { StorageSpec } from '../../src/storage/types.ts';
 import { clusterTest, type ClusterContext } from '../harness/cluster.ts';
@@ -223,6 +223,24 @@ function json<T>(result: CliResult): T {
   }
 }
 
+/** `cairn repo password update REPOSITORY --new-password-secret NAME -o json`. */
+const update = (
+  ctx: ClusterContext,
+  newSecret: string,
+  repository = 'manifests',
+  ...extra: string[]
+): Promise<CliResult> =>
+  cairnRepo(ctx, [
+    'password',
+    'update',
+    repository,
+    '--new-password-secret',
+    newSecret,
+    '-o',
+    'json',
+    ...extra,
+  ]);
+
 interface SnapshotsJson {
   ok: boolean;
   components: { path: string; snapshots: { id: string; hostname: string; tags: string[] }[] }[];
@@ -353,19 +371,6 @@ clusterTest('repo unlock removes the stale lock of a killed restic and nothing e
   assert.deepEqual(await keysUnder(locks), []);
 });
 
-/** `cairn repo password update manifests --new-password-secret NAME -o json`. */
-const update = (ctx: ClusterContext, newSecret: string, ...extra: string[]): Promise<CliResult> =>
-  cairnRepo(ctx, [
-    'password',
-    'update',
-    'manifests',
-    '--new-password-secret',
-    newSecret,
-    '-o',
-    'json',
-    ...extra,
-  ]);
-
 interface PasswordJson {
   ok: boolean;
   secretUpdated: boolean;
@@ -414,7 +419,7 @@ clusterTest('repo password update rotates every component and updates the encryp
   const missing = await update(ctx, 'nope');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, new RegExp(`Secret ${ctx.namespace}/nope .*does not exist`));
-  const one = await update(ctx, 'new-password', '--component', 'extra');
+  const one = await update(ctx, 'new-password', 'manifests', '--component', 'extra');
   assert.equal(one.code, 1);
   assert.match(one.stderr, /--component cannot be used with password update/);
   assert.equal(await readPassword(ctx, 'encryption'), PASSWORD);
@@ -605,6 +610,28 @@ clusterTest('repo commands explain what is missing', async (ctx) => {
   const unknown = await cairnRepo(ctx, ['unlock', 'other', '--component', 'nope']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /has no component "nope"; it has: repository\/v1\/frequent-backup\/manifest/);
+
+  // password update refuses a new password restic would trim, and an encryption Secret another Repository
+  // (here: manifests) uses too; neither changes the Secret.
+  await secret(ctx, 'padded-password', { RESTIC_PASSWORD: `${NEW_PASSWORD}\n` });
+  const padded = await update(ctx, 'padded-password', 'other');
+  assert.equal(padded.code, 1);
+  assert.match(
+    padded.stderr,
+    new RegExp(
+      `key RESTIC_PASSWORD of Secret ${ctx.namespace}/padded-password starts or ends with whitespace, which restic would strip`,
+    ),
+  );
+  await secret(ctx, 'new-password', { RESTIC_PASSWORD: NEW_PASSWORD });
+  const shared = await update(ctx, 'new-password', 'other');
+  assert.equal(shared.code, 1);
+  assert.match(
+    shared.stderr,
+    new RegExp(
+      `Secret ${ctx.namespace}/encryption is also the encryption Secret of Repository ${ctx.namespace}/manifests; .*lock those out`,
+    ),
+  );
+  assert.equal(await readPassword(ctx, 'encryption'), PASSWORD);
 
   await ctx.core.replaceNamespacedSecret({
     name: 'encryption',

@@ -1,12 +1,17 @@
-// `cairn repo snapshots|check|unlock|password list` on an opened session, and the loop every operation
+// `cairn repo snapshots|check|unlock|password list` on an opened workspace, and the loop every operation
 // shares: each works on every selected component, keeps going after a component fails (the failure is
 // part of the result), and returns a JSON-ready result. Password rotation is in ./rotation.ts.
-import type { CheckResult, KeyInfo, ResticRepository, Snapshot } from '../../restic/commands.ts';
+import { RepositoryAccessError } from '../../repository/errors.ts';
+import { keyText, type ObjectKey } from '../../repository/objects.ts';
+import type { SecretBook } from '../../repository/secret-book.ts';
 import { isResticError } from '../../restic/errors.ts';
 import type { ResticLock } from '../../restic/locks.ts';
-import { RepoCliError, type ObjectKey } from './cluster.ts';
-import type { Output, SecretBook } from './output.ts';
-import { explainFailure, type RepoSession } from './session.ts';
+import type { ResticRepository } from '../../restic/repository.ts';
+import type { CheckResult, KeyInfo, Snapshot } from '../../restic/results.ts';
+import { SecretKey } from '../../storage/secret-keys.ts';
+import { RepoCliError } from './errors.ts';
+import type { Output } from './output.ts';
+import type { Workspace } from './workspace.ts';
 
 export interface ComponentError {
   kind: string;
@@ -53,7 +58,7 @@ export interface KeysReport extends Base {
 }
 
 export interface Ctx {
-  session: RepoSession;
+  workspace: Workspace;
   out: Output;
   book: SecretBook;
   signal: AbortSignal;
@@ -62,13 +67,37 @@ export interface Ctx {
 export function componentError(ctx: Ctx, err: unknown, path: string): ComponentError {
   if (err instanceof Error && err.name === 'AbortError') return { kind: 'cancelled', message: 'cancelled' };
   return {
-    kind: isResticError(err) ? err.kind : err instanceof RepoCliError ? 'usage' : 'error',
-    message: ctx.out.redact(explainFailure(err, ctx.session, path)),
+    kind: isResticError(err)
+      ? err.kind
+      : err instanceof RepoCliError || err instanceof RepositoryAccessError
+        ? 'usage'
+        : 'error',
+    message: ctx.out.redact(explainFailure(err, ctx.workspace, path)),
   };
 }
 
+/** A user-facing explanation of a failed restic run on one component. */
+function explainFailure(err: unknown, workspace: Workspace, component: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!isResticError(err)) return message;
+  switch (err.kind) {
+    case 'wrong-password':
+      return `the ${SecretKey.resticPassword} of Secret ${keyText(workspace.encryptionSecret.key)} does not open component ${component}`;
+    case 'repository-missing':
+      return `there is no restic repository for component ${component} in the storage (${message})`;
+    case 'backend-auth':
+      return `the storage rejected the credentials${workspace.storageSecret ? ` of Secret ${keyText(workspace.storageSecret.key)}` : ''} (${message})`;
+    case 'lock-failed':
+      return `${message}; if that process is gone, run 'cairn repo unlock' (stale locks only)`;
+    case 'spawn-failed':
+      return `restic could not be started: ${message}`;
+    default:
+      return message;
+  }
+}
+
 /**
- * Opens each component (`paths`, default the session's; with `password` instead of the encryption
+ * Opens each component (`paths`, default the workspace's; with `password` instead of the encryption
  * Secret's), records its location, and runs `run`; a failure becomes the entry's `error` and the loop goes
  * on. After cancellation the remaining components are marked cancelled without being opened.
  */
@@ -80,7 +109,7 @@ export async function eachComponent<T extends ComponentBase>(
   options: { paths?: readonly string[]; password?: string } = {},
 ): Promise<T[]> {
   const results: T[] = [];
-  for (const path of options.paths ?? ctx.session.components) {
+  for (const path of options.paths ?? ctx.workspace.components) {
     const entry = empty(path);
     results.push(entry);
     if (ctx.signal.aborted) {
@@ -89,7 +118,7 @@ export async function eachComponent<T extends ComponentBase>(
     }
     ctx.out.progress(`${verb} ${path} …`);
     try {
-      const repo = await ctx.session.open(path, options.password);
+      const repo = await ctx.workspace.open(path, options.password);
       entry.location = repo.location;
       await run(repo, entry);
     } catch (err) {
@@ -109,7 +138,7 @@ export async function snapshots(ctx: Ctx): Promise<SnapshotsResult> {
       entry.snapshots = await repo.snapshots({}, { signal: ctx.signal });
     },
   );
-  return { repository: ctx.session.repository.key, ok: components.every((c) => !c.error), components };
+  return { repository: ctx.workspace.repository.key, ok: components.every((c) => !c.error), components };
 }
 
 export async function check(ctx: Ctx, readDataSubset: string | undefined): Promise<CheckReport> {
@@ -125,7 +154,7 @@ export async function check(ctx: Ctx, readDataSubset: string | undefined): Promi
     },
   );
   return {
-    repository: ctx.session.repository.key,
+    repository: ctx.workspace.repository.key,
     ok: components.every((c) => !c.error && c.check?.ok === true),
     components,
   };
@@ -150,7 +179,7 @@ export async function unlock(ctx: Ctx, removeAll: boolean): Promise<UnlockReport
     },
   );
   return {
-    repository: ctx.session.repository.key,
+    repository: ctx.workspace.repository.key,
     ok: components.every((c) => !c.error),
     removeAll,
     components,
@@ -166,5 +195,5 @@ export async function keys(ctx: Ctx): Promise<KeysReport> {
       entry.keys = await repo.keys({ signal: ctx.signal });
     },
   );
-  return { repository: ctx.session.repository.key, ok: components.every((c) => !c.error), components };
+  return { repository: ctx.workspace.repository.key, ok: components.every((c) => !c.error), components };
 }

@@ -1,37 +1,13 @@
 // Output of `cairn repo …`: results on stdout (a table, or JSON with `-o json`), progress and warnings on
 // stderr. Every text passes through the redactor built from the secrets the command holds, so no password
 // or credential reaches a terminal or a log file, even one echoed back by restic, a backend or the API.
-import { createRedactor, type Redactor } from '../../common/redact.ts';
+import type { SecretBook } from '../../repository/secret-book.ts';
 
 export type OutputFormat = 'table' | 'json';
 
 export function parseFormat(value: string): OutputFormat {
   if (value === 'json' || value === 'table') return value;
   throw new Error(`-o/--output must be "table" or "json", got ${JSON.stringify(value)}`);
-}
-
-/** The secrets of one command; the redactor is rebuilt when one is added. */
-export class SecretBook {
-  readonly #secrets = new Set<string>();
-  #redactor: Redactor = createRedactor([]);
-
-  add(...values: (string | undefined)[]): void {
-    let changed = false;
-    for (const value of values) {
-      if (value === undefined || value === '' || this.#secrets.has(value)) continue;
-      this.#secrets.add(value);
-      changed = true;
-    }
-    if (changed) this.#redactor = createRedactor(this.#secrets);
-  }
-
-  get values(): string[] {
-    return [...this.#secrets];
-  }
-
-  redact(text: string): string {
-    return this.#redactor.redact(text);
-  }
 }
 
 interface Stream {

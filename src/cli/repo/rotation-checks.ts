@@ -1,23 +1,27 @@
 // The checks `cairn repo password update` makes before it changes anything: a setup in which a new password
 // would lock something out, a new password restic could not take as given, and the record of an
 // unfinished rotation on the encryption Secret.
-import { passwordFileProblem } from '../../restic/argv.ts';
-import { RESTIC_PASSWORD_KEY, RepoCliError, keyText, type ObjectKey, type SecretInfo } from './cluster.ts';
+import { keyText, type ObjectKey, type SecretInfo } from '../../repository/objects.ts';
+import { passwordFileProblem } from '../../restic/argv-checks.ts';
+import { SecretKey } from '../../storage/secret-keys.ts';
+import { RepoCliError } from './errors.ts';
 import type { Ctx } from './operations.ts';
 import { PENDING_ROTATION_ANNOTATION, parsePendingRotation, type PendingRotation } from './rotation-state.ts';
 
+const RESTIC_PASSWORD_KEY = SecretKey.resticPassword;
+
 export function refuseUnsafeSetup(ctx: Ctx, newPasswordSecret: ObjectKey): void {
-  const { session } = ctx;
-  const encryption = session.encryptionSecret;
-  if (session.components.length !== session.repository.componentPaths.length) {
+  const { workspace } = ctx;
+  const encryption = workspace.encryptionSecret;
+  if (workspace.components.length !== workspace.repository.componentPaths.length) {
     throw new RepoCliError(
       '--component cannot be used with password update: the encryption Secret holds one password for ' +
         'every component, so every component is rotated',
     );
   }
-  if (session.storageSecret?.data[RESTIC_PASSWORD_KEY]) {
+  if (workspace.storageSecret?.data[RESTIC_PASSWORD_KEY]) {
     throw new RepoCliError(
-      `the storage Secret ${keyText(session.storageSecret.key)} holds ${RESTIC_PASSWORD_KEY}, which overrides ` +
+      `the storage Secret ${keyText(workspace.storageSecret.key)} holds ${RESTIC_PASSWORD_KEY}, which overrides ` +
         `the encryption Secret ${keyText(encryption.key)}: move the password into the encryption Secret first`,
     );
   }
@@ -33,7 +37,7 @@ export function refuseUnsafeSetup(ctx: Ctx, newPasswordSecret: ObjectKey): void 
 }
 
 export async function readNewPassword(ctx: Ctx, key: ObjectKey): Promise<string> {
-  const secret = await ctx.session.cluster.secret(key, 'the new password, --new-password-secret');
+  const secret = await ctx.workspace.objects.secret(key, 'the new password, --new-password-secret');
   const password = secret.data[RESTIC_PASSWORD_KEY] ?? '';
   ctx.book.add(password); // before any restic run: the runners redact it too
   const problem = passwordFileProblem(password);
@@ -59,10 +63,10 @@ export function readPending(secret: SecretInfo): PendingRotation | undefined {
 
 /** A Secret shared with other Repositories would lock them out once it holds the new password. */
 export async function refuseSharedSecret(ctx: Ctx): Promise<void> {
-  const { session, out } = ctx;
-  const own = session.repository.key;
-  const secret = session.encryptionSecret.key;
-  const { items, clusterWide } = await session.cluster.repositories(own.namespace);
+  const { workspace, out } = ctx;
+  const own = workspace.repository.key;
+  const secret = workspace.encryptionSecret.key;
+  const { items, clusterWide } = await workspace.objects.repositories(own.namespace);
   if (!clusterWide) {
     out.warn(
       `you may not list Repositories in every namespace; only namespace ${own.namespace} was checked for ` +

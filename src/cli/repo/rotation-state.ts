@@ -1,6 +1,6 @@
-// The pure parts of `cairn repo password update`: what one component needs, given which passwords open it,
-// and the record of an unfinished rotation that Cairn keeps on the encryption Secret between writing the
-// new password and removing the old keys. Nothing here is secret: key IDs and object names only.
+// The record of an unfinished `cairn repo password update` that Cairn keeps on the encryption Secret between
+// writing the new password and removing the old keys. Pure; nothing here is secret: key IDs and object
+// names only. (What one component needs, given which passwords open it, is src/restic/key-rotation.ts.)
 
 /** Annotation on the encryption Secret while the old keys of a rotation are not all removed yet. */
 export const PENDING_ROTATION_ANNOTATION = 'cairn.dev/password-rotation-pending';
@@ -51,22 +51,4 @@ export function parsePendingRotation(value: string | undefined): PendingRotation
     keys[component] = id;
   }
   return { newPasswordSecret, oldKeys: keys };
-}
-
-/** What the first phase does to one component, from the IDs of the keys each password opens. */
-export type FirstStep =
-  /** Only the old password opens it: add a key for the new one. */
-  | { step: 'add-key'; oldKeyId: string }
-  /** Both open it (an earlier run added the new key): nothing to add; the old key goes in the last phase. */
-  | { step: 'key-present'; oldKeyId: string }
-  /** Only the new password opens it: its old key is gone already. */
-  | { step: 'already-rotated' }
-  /** Neither opens it: nothing can be done safely. */
-  | { step: 'locked-out' };
-
-export function firstStep(oldKeyId: string | undefined, newKeyId: string | undefined): FirstStep {
-  if (oldKeyId !== undefined && newKeyId === undefined) return { step: 'add-key', oldKeyId };
-  if (oldKeyId !== undefined && newKeyId !== undefined) return { step: 'key-present', oldKeyId };
-  if (newKeyId !== undefined) return { step: 'already-rotated' };
-  return { step: 'locked-out' };
 }

@@ -8,18 +8,23 @@
 //
 // A failure in 1 or 2 leaves the old password working everywhere; a failure in 3 leaves an old key that
 // still opens a component, recorded in the annotation, so running the same command again removes it.
-import type { ResticRepository } from '../../restic/commands.ts';
+// What happens to each component in 1 and 3 is src/restic/key-rotation.ts, the same two halves
+// ResticRepository.rotatePassword runs on one repository.
+import { keyText, type ObjectKey, type SecretInfo } from '../../repository/objects.ts';
 import { isResticError } from '../../restic/errors.ts';
-import { RESTIC_PASSWORD_KEY, RepoCliError, keyText, type ObjectKey, type SecretInfo } from './cluster.ts';
+import { addKeyForPassword, removeOldKey } from '../../restic/key-rotation.ts';
+import { SecretKey } from '../../storage/secret-keys.ts';
+import { RepoCliError } from './errors.ts';
 import { componentError, eachComponent, type Base, type ComponentBase, type Ctx } from './operations.ts';
 import { readNewPassword, readPending, refuseSharedSecret, refuseUnsafeSetup } from './rotation-checks.ts';
 import {
   PENDING_ROTATION_ANNOTATION,
-  firstStep,
   formatPendingRotation,
   parsePendingRotation,
   type PendingRotation,
 } from './rotation-state.ts';
+
+const RESTIC_PASSWORD_KEY = SecretKey.resticPassword;
 
 export type RotationState =
   /** The new key was added and the old one removed. */
@@ -50,12 +55,12 @@ export interface PasswordReport extends Base {
 }
 
 export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Promise<PasswordReport> {
-  const { session } = ctx;
-  const encryption = session.encryptionSecret;
+  const { workspace } = ctx;
+  const encryption = workspace.encryptionSecret;
   refuseUnsafeSetup(ctx, newPasswordSecret);
   const pending = readPending(encryption);
   const report: PasswordReport = {
-    repository: session.repository.key,
+    repository: workspace.repository.key,
     ok: false,
     encryptionSecret: encryption.key,
     newPasswordSecret,
@@ -87,9 +92,9 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
   await refuseSharedSecret(ctx);
 
   // Phase 1: every component opens with the new password; the old keys stay.
-  const listed = new Set(session.components);
+  const listed = new Set(workspace.components);
   const oldKeys: Record<string, string> = {};
-  const all = await withUnlisted(ctx, session.components);
+  const all = await withUnlisted(ctx, workspace.components);
   report.components = await addNewKeys(ctx, all, newPassword, oldKeys, listed);
   if (report.components.some((c) => c.error)) return report;
 
@@ -98,7 +103,7 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
   ctx.out.progress(`writing the new password into Secret ${keyText(encryption.key)}`);
   let written: SecretInfo;
   try {
-    written = await session.cluster.updateSecret(encryption, {
+    written = await workspace.objects.updateSecret(encryption, {
       data: { [RESTIC_PASSWORD_KEY]: newPassword },
       annotations: { [PENDING_ROTATION_ANNOTATION]: formatPendingRotation(record) },
     });
@@ -111,14 +116,14 @@ export async function rotatePassword(ctx: Ctx, newPasswordSecret: ObjectKey): Pr
   report.secretUpdated = true;
 
   // A backup that read the old password may have created a component meanwhile: it gets the new key too.
-  const late = (await session.findComponents()).filter((path) => !all.includes(path));
+  const late = (await workspace.findComponents()).filter((path) => !all.includes(path));
   if (late.length > 0) {
     ctx.out.warn(`component repositories created during the rotation: ${late.join(', ')}; rotating them too`);
     const added = await addNewKeys(ctx, late, newPassword, oldKeys, new Set(), current);
     report.components.push(...added);
     record = { ...record, oldKeys };
     try {
-      written = await session.cluster.updateSecret(written, {
+      written = await workspace.objects.updateSecret(written, {
         annotations: { [PENDING_ROTATION_ANNOTATION]: formatPendingRotation(record) },
       });
     } catch (err) {
@@ -164,39 +169,30 @@ async function addNewKeys(
   listed: ReadonlySet<string>,
   oldPassword?: string,
 ): Promise<PasswordComponent[]> {
-  const encryption = ctx.session.encryptionSecret;
+  const encryption = ctx.workspace.encryptionSecret;
   return eachComponent<PasswordComponent>(
     ctx,
     'adding a key for the new password to',
     (path) => ({ path }),
     async (old, entry) => {
       const { path } = entry;
-      const next = old.withPassword(newPassword);
-      let oldKeyId: string | undefined;
+      let added;
       try {
-        oldKeyId = await currentKeyId(ctx, old);
+        added = await addKeyForPassword(old, newPassword, { signal: ctx.signal });
       } catch (err) {
         // Listed, but removed from the storage since (retention, a WipeOut): nothing to rotate.
         if (!isResticError(err, 'repository-missing')) throw err;
         entry.state = 'gone';
         return;
       }
-      const step = firstStep(oldKeyId, await currentKeyId(ctx, next));
-      switch (step.step) {
-        case 'add-key': {
-          entry.addedKeyId = await old.addKey(newPassword, {}, { signal: ctx.signal });
-          if ((await currentKeyId(ctx, next)) !== entry.addedKeyId) {
-            throw new RepoCliError(
-              `the new password does not open the key restic just added (${entry.addedKeyId}) to ${path}; ` +
-                'the old password still works. Remove that key with restic key remove before trying again',
-            );
-          }
-          oldKeys[path] = step.oldKeyId;
+      switch (added.step) {
+        case 'add-key':
+          entry.addedKeyId = added.newKeyId;
+          oldKeys[path] = added.oldKeyId;
           entry.state = 'new-key-added';
           break;
-        }
         case 'key-present':
-          oldKeys[path] = step.oldKeyId;
+          oldKeys[path] = added.oldKeyId;
           entry.state = 'new-key-added';
           break;
         case 'already-rotated':
@@ -229,7 +225,7 @@ async function finish(
   pending: PendingRotation,
   secret: SecretInfo,
 ): Promise<PasswordReport> {
-  const { cluster } = ctx.session;
+  const { objects } = ctx.workspace;
   const recorded = formatPendingRotation(pending);
   const unchanged = (s: SecretInfo): boolean => {
     if (s.data[RESTIC_PASSWORD_KEY] !== password) return false;
@@ -240,7 +236,7 @@ async function finish(
       return false;
     }
   };
-  const fresh = await cluster.secret(secret.key, 'the encryption Secret');
+  const fresh = await objects.secret(secret.key, 'the encryption Secret');
   if (!unchanged(fresh)) {
     return {
       ...report,
@@ -258,21 +254,20 @@ async function finish(
     async (next, entry) => {
       const { path } = entry;
       const oldKeyId = pending.oldKeys[path] ?? '';
-      let keys;
+      let removal;
       try {
-        keys = await next.keys({ signal: ctx.signal });
+        removal = await removeOldKey(next, oldKeyId, { signal: ctx.signal });
       } catch (err) {
         if (!isResticError(err, 'repository-missing')) throw err;
         entry.state = 'gone';
         return;
       }
-      if (keys.find((k) => k.current)?.id === oldKeyId) {
+      if (removal === 'in-use') {
         throw new RepoCliError(
           `key ${oldKeyId} of ${path}, recorded as the old key, is the one the Secret's password opens ` +
             '(was the Secret reverted to the old password?); not removing it',
         );
       }
-      if (keys.some((k) => k.id === oldKeyId)) await next.removeKey(oldKeyId, { signal: ctx.signal });
       Object.assign(entry, { state: 'rotated', removedKeyId: oldKeyId });
     },
     { paths: Object.keys(pending.oldKeys), password },
@@ -281,7 +276,7 @@ async function finish(
 
   // The annotation goes; a Secret touched meanwhile (labels, another annotation) is read again once.
   const removeAnnotation = (s: SecretInfo): Promise<SecretInfo> =>
-    cluster.updateSecret(s, { annotations: { [PENDING_ROTATION_ANNOTATION]: null } });
+    objects.updateSecret(s, { annotations: { [PENDING_ROTATION_ANNOTATION]: null } });
   let failure: unknown;
   try {
     await removeAnnotation(fresh);
@@ -289,7 +284,7 @@ async function finish(
   } catch (err) {
     failure = err;
   }
-  const reread = await cluster.secret(secret.key, 'the encryption Secret').catch(() => undefined);
+  const reread = await objects.secret(secret.key, 'the encryption Secret').catch(() => undefined);
   if (reread && unchanged(reread)) {
     try {
       await removeAnnotation(reread);
@@ -310,22 +305,12 @@ async function finish(
 
 /** `listed` and every other component repository the storage holds under the Repository's path. */
 async function withUnlisted(ctx: Ctx, listed: string[]): Promise<string[]> {
-  const unlisted = (await ctx.session.findComponents()).filter((path) => !listed.includes(path));
+  const unlisted = (await ctx.workspace.findComponents()).filter((path) => !listed.includes(path));
   if (unlisted.length > 0) {
     ctx.out.warn(
       `the storage holds component repositories that status.componentPaths of Repository ` +
-        `${keyText(ctx.session.repository.key)} does not list: ${unlisted.join(', ')}; rotating them too`,
+        `${keyText(ctx.workspace.repository.key)} does not list: ${unlisted.join(', ')}; rotating them too`,
     );
   }
   return [...listed, ...unlisted];
-}
-
-/** The ID of the key `repo`'s password opens; undefined when it opens none. */
-async function currentKeyId(ctx: Ctx, repo: ResticRepository): Promise<string | undefined> {
-  try {
-    return (await repo.keys({ signal: ctx.signal })).find((k) => k.current)?.id;
-  } catch (err) {
-    if (isResticError(err, 'wrong-password')) return undefined;
-    throw err;
-  }
 }

@@ -4,9 +4,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { RepoCliError, type RepositoryInfo } from '../../../src/cli/repo/cluster.ts';
-import { Output, SecretBook, bytes, parseFormat, table } from '../../../src/cli/repo/output.ts';
-import { selectComponents } from '../../../src/cli/repo/session.ts';
+import { RepoCliError } from '../../../src/cli/repo/errors.ts';
+import type { RepositoryInfo } from '../../../src/repository/objects.ts';
+import { SecretBook } from '../../../src/repository/secret-book.ts';
+import { Output, bytes, parseFormat, table } from '../../../src/cli/repo/output.ts';
+import { selectComponents } from '../../../src/cli/repo/workspace.ts';
 
 const repository: RepositoryInfo = {
   key: { namespace: 'demo', name: 'manifests' },

@@ -1,30 +1,23 @@
-// What `cairn repo …` reads from (and, for a password rotation, writes to) the cluster: the Repository,
-// the BackupStorage its `spec.storageRef` names, the storage credential Secret and the encryption Secret.
-// Every problem a user can fix is a RepoCliError whose message names the object, the field and the fix.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { STORAGE_GROUP } from '../../api/kinds/meta.ts';
-import { apiMessage, isNotFound, statusCode } from '../../kube/errors.ts';
-import type { StorageSpec } from '../../storage/types.ts';
-
-const VERSION = 'v1alpha1';
-export const RESTIC_PASSWORD_KEY = 'RESTIC_PASSWORD';
-
-/** A problem the user can fix; the message says what is missing and how to fix it. */
-export class RepoCliError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RepoCliError';
-  }
-}
+// The Kubernetes objects behind a Repository, read (and, for a password rotation, the encryption Secret
+// written) through a KubeClient: the Repository, the BackupStorage its `spec.storageRef` names, the storage
+// credential Secret and the encryption Secret. Objects are read leniently (any field may be missing or of
+// the wrong type) and what a user can fix is a RepositoryAccessError naming the object, the field and the fix.
+import { K8S, KUBESTASH, qualifiedName, type ResourceType } from '../api/resource-type.ts';
+import { isObject, str, type JsonObject } from '../common/json.ts';
+import { apiMessage, errorClass, isNotFound, statusCode } from '../kube/errors.ts';
+import type { KubeClient, KubeObject } from '../kube/types.ts';
+import type { StorageSpec } from '../storage/types.ts';
+import { RepositoryAccessError } from './errors.ts';
 
 export interface ObjectKey {
   namespace: string;
   name: string;
 }
 
+/** `namespace/name`, as messages name an object. */
 export const keyText = (key: ObjectKey): string => `${key.namespace}/${key.name}`;
 
-/** The fields of a Repository the CLI reads. */
+/** The fields of a Repository the data path reads. */
 export interface RepositoryInfo {
   key: ObjectKey;
   path: string;
@@ -49,83 +42,81 @@ export interface SecretInfo {
   resourceVersion?: string;
 }
 
-type Json = Record<string, unknown>;
+/** A Secret as the API serves it: `data` values are base64. */
+interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+}
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** A non-empty string, else undefined. */
+const named = (v: unknown): string | undefined => str(v) || undefined;
 
-/** The cluster side of `cairn repo`. */
-export class RepoCluster {
-  readonly #custom: CustomObjectsApi;
-  readonly #core: CoreV1Api;
+/** Reads and writes the objects of Repositories through one client. */
+export class RepositoryObjects {
+  readonly #client: KubeClient;
 
-  constructor(kc: KubeConfig) {
-    this.#custom = kc.makeApiClient(CustomObjectsApi);
-    this.#core = kc.makeApiClient(CoreV1Api);
+  constructor(client: KubeClient) {
+    this.#client = client;
   }
 
   async repository(key: ObjectKey): Promise<RepositoryInfo> {
-    const obj = await this.#getCustom('repositories', 'Repository', key);
-    return parseRepository(key, obj);
+    return parseRepository(key, await this.#getCustom(KUBESTASH.repositories, key));
   }
 
   async backupStorage(key: ObjectKey): Promise<BackupStorageInfo> {
-    const obj = await this.#getCustom('backupstorages', 'BackupStorage', key);
+    const obj = await this.#getCustom(KUBESTASH.backupStorages, key);
     const spec = isObject(obj.spec) ? obj.spec : {};
     if (!isObject(spec.storage)) {
-      throw new RepoCliError(`BackupStorage ${keyText(key)} has no spec.storage`);
+      throw new RepositoryAccessError(`BackupStorage ${keyText(key)} has no spec.storage`);
     }
     const storage = spec.storage as StorageSpec;
-    const provider = str(storage.provider);
-    const block: unknown = provider ? (storage as Json)[provider] : undefined;
-    const secretName = isObject(block) ? str(block.secretName) : undefined;
+    const provider = named(storage.provider);
+    const block: unknown = provider ? (storage as JsonObject)[provider] : undefined;
+    const secretName = isObject(block) ? named(block.secretName) : undefined;
     return { key, storage, ...(secretName ? { secretName } : {}) };
   }
 
   /** Every Repository (cluster-wide when allowed, else in `fallbackNamespace`), parsed leniently. */
   async repositories(fallbackNamespace: string): Promise<{ items: RepositoryInfo[]; clusterWide: boolean }> {
-    const base = { group: STORAGE_GROUP, version: VERSION, plural: 'repositories' };
-    let list: unknown;
+    let list: { items: unknown[] };
     let clusterWide = true;
     try {
-      list = await this.#custom.listClusterCustomObject(base);
+      list = await this.#client.listAll(KUBESTASH.repositories);
     } catch (err) {
       if (statusCode(err) !== 403) throw readFailed('list Repositories', err);
       clusterWide = false;
       try {
-        list = await this.#custom.listNamespacedCustomObject({ ...base, namespace: fallbackNamespace });
+        list = await this.#client.listAll(KUBESTASH.repositories, { namespace: fallbackNamespace });
       } catch (inner) {
         throw readFailed(`list Repositories in namespace ${fallbackNamespace}`, inner);
       }
     }
     const items: RepositoryInfo[] = [];
-    const raw = isObject(list) && Array.isArray(list.items) ? list.items : [];
-    for (const item of raw) {
+    for (const item of list.items) {
       if (!isObject(item) || !isObject(item.metadata)) continue;
-      const name = str(item.metadata.name);
-      const namespace = str(item.metadata.namespace);
+      const name = named(item.metadata.name);
+      const namespace = named(item.metadata.namespace);
       if (!name || !namespace) continue;
       try {
         items.push(parseRepository({ namespace, name }, item));
       } catch {
-        // a Repository the CLI cannot read names no Secret it could share
+        // a Repository that cannot be read names no Secret it could share
       }
     }
     return { items, clusterWide };
   }
 
-  /** A Secret's decoded data; `what` says what the Secret is for, e.g. `the encryption Secret of …`. */
+  /** A Secret's decoded data; `what` says what the Secret is for, e.g. `spec.encryptionSecret of …`. */
   async secret(key: ObjectKey, what: string): Promise<SecretInfo> {
-    let secret: V1Secret;
+    let secret: SecretObject;
     try {
-      secret = await this.#core.readNamespacedSecret(key);
+      secret = await this.#client.get<SecretObject>(K8S.secrets, key.name, key.namespace);
     } catch (err) {
       if (isNotFound(err)) {
-        throw new RepoCliError(`Secret ${keyText(key)} (${what}) does not exist: create it`);
+        throw new RepositoryAccessError(`Secret ${keyText(key)} (${what}) does not exist: create it`);
       }
       if (statusCode(err) === 403) {
-        throw new RepoCliError(
-          `reading Secret ${keyText(key)} (${what}) is forbidden: the CLI reads it with your own identity; ` +
+        throw new RepositoryAccessError(
+          `reading Secret ${keyText(key)} (${what}) is forbidden: it is read with your own identity; ` +
             `you need "get" on secrets in namespace ${key.namespace}`,
         );
       }
@@ -152,14 +143,14 @@ export class RepoCluster {
       if (v === null) delete annotations[k];
       else annotations[k] = v;
     }
-    const body: V1Secret = { ...current, data, metadata: { ...current.metadata, annotations } };
-    let written: V1Secret;
+    const body = { ...current, data, metadata: { ...current.metadata, annotations } };
+    let written: SecretObject;
     try {
-      written = await this.#core.replaceNamespacedSecret({ ...secret.key, body });
+      written = await this.#client.replace(K8S.secrets, body, { namespace: secret.key.namespace });
     } catch (err) {
       if (statusCode(err) === 409) throw changedMeanwhile(secret.key);
       if (statusCode(err) === 403) {
-        throw new RepoCliError(
+        throw new RepositoryAccessError(
           `updating Secret ${keyText(secret.key)} is forbidden: you need "update" on secrets in namespace ` +
             `${secret.key.namespace}; then run the same command again (it resumes)`,
         );
@@ -169,10 +160,10 @@ export class RepoCluster {
     return toSecretInfo(secret.key, written);
   }
 
-  async #readForUpdate(secret: SecretInfo): Promise<V1Secret> {
-    let current: V1Secret;
+  async #readForUpdate(secret: SecretInfo): Promise<SecretObject> {
+    let current: SecretObject;
     try {
-      current = await this.#core.readNamespacedSecret(secret.key);
+      current = await this.#client.get<SecretObject>(K8S.secrets, secret.key.name, secret.key.namespace);
     } catch (err) {
       throw readFailed(`read Secret ${keyText(secret.key)}`, err);
     }
@@ -182,57 +173,54 @@ export class RepoCluster {
     return current;
   }
 
-  async #getCustom(plural: string, kind: string, key: ObjectKey): Promise<Json> {
+  async #getCustom(r: ResourceType, key: ObjectKey): Promise<JsonObject> {
     let obj: unknown;
     try {
-      obj = await this.#custom.getNamespacedCustomObject({
-        group: STORAGE_GROUP,
-        version: VERSION,
-        plural,
-        ...key,
-      });
+      obj = await this.#client.get(r, key.name, key.namespace);
     } catch (err) {
       if (isNotFound(err)) {
-        const body = apiMessage(err);
-        if (/could not find the requested resource/i.test(body)) {
-          throw new RepoCliError(
-            `the cluster does not serve ${plural}.${STORAGE_GROUP}/${VERSION}: install the CRDs (kubectl apply --server-side -k deploy/)`,
+        if (/could not find the requested resource/i.test(apiMessage(err))) {
+          throw new RepositoryAccessError(
+            `the cluster does not serve ${qualifiedName(r)}/${r.version}: install the CRDs (kubectl apply --server-side -k deploy/)`,
           );
         }
-        throw new RepoCliError(`${kind} ${keyText(key)} not found (check the name and -n/--namespace)`);
+        throw new RepositoryAccessError(`${r.kind} ${keyText(key)} not found (check the name and namespace)`);
       }
-      throw readFailed(`read ${kind} ${keyText(key)}`, err);
+      throw readFailed(`read ${r.kind} ${keyText(key)}`, err);
     }
-    if (!isObject(obj)) throw new RepoCliError(`${kind} ${keyText(key)}: the API server returned no object`);
+    if (!isObject(obj)) {
+      throw new RepositoryAccessError(`${r.kind} ${keyText(key)}: the API server returned no object`);
+    }
     return obj;
   }
 }
 
-function parseRepository(key: ObjectKey, obj: Json): RepositoryInfo {
+function parseRepository(key: ObjectKey, obj: JsonObject): RepositoryInfo {
   const spec = isObject(obj.spec) ? obj.spec : {};
   const status = isObject(obj.status) ? obj.status : {};
-  const path = str(spec.path);
-  if (!path) throw new RepoCliError(`Repository ${keyText(key)} has no spec.path`);
+  const path = named(spec.path);
+  if (!path) throw new RepositoryAccessError(`Repository ${keyText(key)} has no spec.path`);
   const storageRef = isObject(spec.storageRef) ? spec.storageRef : {};
-  const storageName = str(storageRef.name);
-  if (!storageName) throw new RepoCliError(`Repository ${keyText(key)} has no spec.storageRef.name`);
+  const storageName = named(storageRef.name);
+  if (!storageName) throw new RepositoryAccessError(`Repository ${keyText(key)} has no spec.storageRef.name`);
   const info: RepositoryInfo = {
     key,
     path,
-    storageRef: { namespace: str(storageRef.namespace) ?? key.namespace, name: storageName },
+    storageRef: { namespace: named(storageRef.namespace) ?? key.namespace, name: storageName },
     componentPaths: Array.isArray(status.componentPaths)
       ? status.componentPaths.filter((p): p is string => typeof p === 'string' && p !== '')
       : [],
   };
   if (isObject(spec.encryptionSecret)) {
-    const name = str(spec.encryptionSecret.name);
-    if (name)
-      info.encryptionSecret = { namespace: str(spec.encryptionSecret.namespace) ?? key.namespace, name };
+    const name = named(spec.encryptionSecret.name);
+    if (name) {
+      info.encryptionSecret = { namespace: named(spec.encryptionSecret.namespace) ?? key.namespace, name };
+    }
   }
   return info;
 }
 
-function toSecretInfo(key: ObjectKey, secret: V1Secret): SecretInfo {
+function toSecretInfo(key: ObjectKey, secret: SecretObject): SecretInfo {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
   const resourceVersion = secret.metadata?.resourceVersion;
@@ -244,16 +232,17 @@ function toSecretInfo(key: ObjectKey, secret: V1Secret): SecretInfo {
   };
 }
 
-function changedMeanwhile(key: ObjectKey): RepoCliError {
-  return new RepoCliError(
+function changedMeanwhile(key: ObjectKey): RepositoryAccessError {
+  return new RepositoryAccessError(
     `Secret ${keyText(key)} changed while the password was being rotated; ` +
       'check who changed it, then run the same command again (it resumes)',
   );
 }
 
-function readFailed(what: string, err: unknown): RepoCliError {
+function readFailed(what: string, err: unknown): RepositoryAccessError {
   const code = statusCode(err);
-  return new RepoCliError(`could not ${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err)}`, {
+  return new RepositoryAccessError(`could not ${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err)}`, {
     cause: err,
+    retryable: errorClass(err) === 'retryable',
   });
 }
