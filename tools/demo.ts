@@ -3,11 +3,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { K8S } from '../src/api/resource-type.ts';
 import { startDevEnvironment } from '../src/devcluster/environment.ts';
 import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/command.ts';
 import { waitFor } from '../src/devcluster/probe.ts';
-import { loadKubeConfig } from '../src/kube/config-client-node-old.ts';
 import { containerLog } from '../src/cli/devcluster.ts';
 
 const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
@@ -16,11 +16,9 @@ const started = Date.now();
 const env = await startDevEnvironment({ dir, images: [DEFAULT_IMAGE] });
 try {
   say(`dev cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${env.cluster.info.server}`);
-  const kc = loadKubeConfig(env.cluster.info.kubeconfig);
-  const batch = kc.makeApiClient(BatchV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
+  const client = env.client;
   const namespace = 'demo';
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await client.create(K8S.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   const jobTemplate = {
     spec: {
       backoffLimit: 0,
@@ -32,31 +30,36 @@ try {
       },
     },
   };
-  await batch.createNamespacedCronJob({
-    namespace,
-    body: { metadata: { name: 'hourly-version' }, spec: { schedule: '0 * * * *', jobTemplate } },
+  await client.create(K8S.cronJobs, {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'hourly-version', namespace },
+    spec: { schedule: '0 * * * *', jobTemplate },
   });
   say('created CronJob demo/hourly-version (runs `cairn version` hourly); triggering a Job from it now');
-  await batch.createNamespacedJob({
-    namespace,
-    body: {
-      metadata: {
-        name: 'hourly-version-manual',
-        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
-      },
-      spec: jobTemplate.spec,
+  await client.create(K8S.jobs, {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: 'hourly-version-manual',
+      namespace,
+      annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
     },
+    spec: jobTemplate.spec,
   });
   const condition = await waitFor(
     async () => {
-      const j = await batch.readNamespacedJob({ name: 'hourly-version-manual', namespace });
+      const j = await client.get<V1Job>(K8S.jobs, 'hourly-version-manual', namespace);
       return j.status?.conditions?.find(
         (c) => c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed'),
       );
     },
     { what: 'the Job to finish', timeoutMs: 60_000 },
   );
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: 'job-name=hourly-version-manual' });
+  const pods = await client.list<V1Pod>(K8S.pods, {
+    namespace,
+    labelSelector: 'job-name=hourly-version-manual',
+  });
   const pod = pods.items[0];
   const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
   say(

@@ -1,38 +1,33 @@
 // What volumes and env refer to, read from the API server with the runner's (admin) identity, as the
 // kubelet reads them with its node identity.
-import type { CoreV1Api } from '@kubernetes/client-node';
-import { isNotFound } from '../../kube/errors.ts';
+import type { V1ConfigMap, V1Secret, AuthenticationV1TokenRequest } from '@kubernetes/client-node';
+import { K8S } from '../../api/resource-type.ts';
+import type { KubeClient } from '../../kube/types.ts';
 import type { VolumeSources } from './volumes.ts';
 
 const decode = (d: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(d ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
 /** Secrets and ConfigMaps (undefined when absent) and TokenRequest tokens bound to the pod. */
-export function apiSources(core: CoreV1Api): VolumeSources {
+export function apiSources(client: KubeClient): VolumeSources {
   return {
     async secret(namespace, name) {
-      try {
-        const s = await core.readNamespacedSecret({ name, namespace });
-        return { ...decode(s.data), ...(s.stringData ?? {}) };
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      const s = await client.find<V1Secret>(K8S.secrets, name, namespace);
+      return s && { ...decode(s.data), ...(s.stringData ?? {}) };
     },
     async configMap(namespace, name) {
-      try {
-        const c = await core.readNamespacedConfigMap({ name, namespace });
-        return { ...(c.data ?? {}), ...decode(c.binaryData) };
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      const c = await client.find<V1ConfigMap>(K8S.configMaps, name, namespace);
+      return c && { ...(c.data ?? {}), ...decode(c.binaryData) };
     },
     async token(pod, audience, expirationSeconds) {
-      const tr = await core.createNamespacedServiceAccountToken({
-        name: pod.spec?.serviceAccountName ?? 'default',
-        namespace: pod.metadata?.namespace ?? 'default',
+      const namespace = pod.metadata?.namespace ?? 'default';
+      const sa = pod.spec?.serviceAccountName ?? 'default';
+      const tr = await client.request<AuthenticationV1TokenRequest>({
+        method: 'POST',
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
         body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
           spec: {
             audiences: audience ? [audience] : [],
             expirationSeconds: expirationSeconds ?? 3607,

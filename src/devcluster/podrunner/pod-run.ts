@@ -3,9 +3,10 @@
 // containers side by side, restart per the restart policy, and report every change as pod status.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CoreV1Api } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { K8S } from '../../api/resource-type.ts';
 import { apiMessage, isNotFound } from '../../kube/errors.ts';
+import type { KubeClient } from '../../kube/types.ts';
 import { renderKubeconfig } from '../kubeconfig.ts';
 import { startProcess, type ManagedProcess } from '../processes.ts';
 import { cliArgs } from './command.ts';
@@ -18,7 +19,7 @@ import { materializeVolume, type VolumeSources } from './volumes.ts';
 
 /** What a pod run needs from the runner that owns it. */
 export interface PodRunContext {
-  core: CoreV1Api;
+  client: KubeClient;
   sources: VolumeSources;
   /** Where pod directories (volumes, logs) are created. */
   workDir: string;
@@ -326,10 +327,7 @@ export class PodRun {
     this.#writes = this.#writes.then(async () => {
       const status = podStatus(rec, now(), this.pod.status?.conditions ?? []);
       try {
-        await this.#c.core.patchNamespacedPodStatus(
-          { name, namespace, body: { status } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
+        await this.#c.client.patchStatus(K8S.pods, name, namespace, status);
       } catch (err) {
         if (!isNotFound(err))
           this.#c.log('could not write pod status', { namespace, name, err: apiMessage(err) });

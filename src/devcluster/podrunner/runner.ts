@@ -1,9 +1,11 @@
 // The local pod runner: the kubelet (and the scheduler) of the dev cluster for pods whose images it knows.
 // It watches every pod and hands each to the part that owns its stage: scheduler.ts binds or refuses a
 // pending pod, pod-run.ts runs a pod bound to this node, and this file finishes a pod's deletion.
-import { CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
-import { listWatch } from '../../kube/list-watch.ts';
-import { apiMessage, isConflict, isNotFound } from '../../kube/errors.ts';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { K8S } from '../../api/resource-type.ts';
+import { apiMessage, isConflict } from '../../kube/errors.ts';
+import { createInformer, type Informer } from '../../kube/informer.ts';
+import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import { apiSources } from './api-sources.ts';
 import { imageRepository } from './command.ts';
 import { registerNode } from './node.ts';
@@ -11,7 +13,8 @@ import { PodRun, type PodRunContext } from './pod-run.ts';
 import { bindPod, markUnschedulable, refusalMessage, unknownContainers } from './scheduler.ts';
 
 export interface PodRunnerOptions {
-  kc: KubeConfig;
+  /** A client with the rights of a node and a scheduler (the dev cluster's admin). */
+  client: KubeClient;
   server: string;
   caPem: string;
   /** Where pod directories (volumes, logs) are created. */
@@ -39,37 +42,41 @@ export function deletionGraceMs(pod: V1Pod): number {
 export class PodRunner {
   readonly nodeName: string;
   readonly #o: PodRunnerOptions;
-  readonly #core: CoreV1Api;
+  readonly #client: KubeClient;
   readonly #runs = new Map<string, PodRun>();
   readonly #refused = new Set<string>();
   readonly #terminating = new Set<string>();
-  #stopWatch: (() => void) | undefined;
+  #pods: Informer<V1Pod & KubeObject> | undefined;
 
   constructor(o: PodRunnerOptions) {
     this.#o = o;
     this.nodeName = o.nodeName ?? 'cairn-local';
-    this.#core = o.kc.makeApiClient(CoreV1Api);
+    this.#client = o.client;
   }
 
   #log = (msg: string, fields?: Record<string, unknown>): void => this.#o.log?.(msg, fields);
 
-  /** Registers the Node, then follows every pod until stop(). */
+  /** Registers the Node, then follows every pod until stop(); resolves once the first list is handled. */
   async start(): Promise<void> {
-    await registerNode(this.#core, this.nodeName);
-    this.#stopWatch = listWatch<V1Pod>(this.#o.kc, {
-      path: '/api/v1/pods',
-      list: async () => {
-        const l = await this.#core.listPodForAllNamespaces();
-        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
-      },
-      onEvent: (type, pod) => this.#onPod(type, pod),
+    await registerNode(this.#client, this.nodeName);
+    const pods = createInformer<V1Pod & KubeObject>(this.#client, {
+      resource: K8S.pods,
       onError: (err) => this.#log('pod watch failed; retrying', { err: apiMessage(err) }),
     });
+    this.#pods = pods;
+    // Handlers only start work and return: a pod's run must not hold back the events of other pods.
+    pods.on({
+      added: (pod) => this.#onPod('ADDED', pod),
+      updated: (_old, pod) => this.#onPod('MODIFIED', pod),
+      deleted: (pod) => this.#onPod('DELETED', pod),
+    });
+    pods.start();
+    await pods.waitForSync();
   }
 
   /** Kills every container this runner started; pods stay as they are in the API. */
   async stop(): Promise<void> {
-    this.#stopWatch?.();
+    await this.#pods?.stop();
     await Promise.all([...this.#runs.values()].map((r) => r.kill('runner stopped', 2000)));
   }
 
@@ -124,8 +131,8 @@ export class PodRunner {
   #context(): PodRunContext {
     const o = this.#o;
     return {
-      core: this.#core,
-      sources: apiSources(this.#core),
+      client: this.#client,
+      sources: apiSources(this.#client),
       workDir: o.workDir,
       server: o.server,
       caPem: o.caPem,
@@ -139,11 +146,11 @@ export class PodRunner {
   async #schedule(pod: V1Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const unknown = unknownContainers(pod, this.#o.images);
-    if (unknown.length === 0) return bindPod(this.#core, pod, this.nodeName, this.#log);
+    if (unknown.length === 0) return bindPod(this.#client, pod, this.nodeName, this.#log);
     if (this.#refused.has(uid)) return;
     this.#refused.add(uid);
     const written = await markUnschedulable(
-      this.#core,
+      this.#client,
       pod,
       refusalMessage(unknown, this.#o.images),
       this.#log,
@@ -167,14 +174,10 @@ export class PodRunner {
       await run.flush();
     }
     try {
-      await this.#core.deleteNamespacedPod({
-        name,
-        namespace,
-        gracePeriodSeconds: 0,
-        body: { gracePeriodSeconds: 0, preconditions: { uid } },
-      });
+      await this.#client.delete(K8S.pods, name, { namespace, gracePeriodSeconds: 0, preconditions: { uid } });
     } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) {
+      // 409: the precondition failed, a newer pod of the same name exists and is not ours to delete.
+      if (!isConflict(err)) {
         this.#terminating.delete(uid);
         this.#log('could not finish pod deletion', { namespace, name, err: apiMessage(err) });
       }

@@ -1,8 +1,9 @@
 // The scheduler's half of the pod runner: a pending pod is either bound to the runner's Node (every image
 // is one the runner runs) or marked unschedulable with a condition that names the images it cannot run.
-import type { CoreV1Api } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { K8S } from '../../api/resource-type.ts';
 import { apiMessage, isConflict, isNotFound } from '../../kube/errors.ts';
+import type { KubeClient } from '../../kube/types.ts';
 import { imageRepository } from './command.ts';
 import { now } from './status.ts';
 
@@ -25,14 +26,16 @@ export type Log = (msg: string, fields?: Record<string, unknown>) => void;
  * Binds the pod to `nodeName`. A pod that is gone, or bound already (409), is left alone: the watch
  * brings its next state.
  */
-export async function bindPod(core: CoreV1Api, pod: V1Pod, nodeName: string, log: Log): Promise<void> {
+export async function bindPod(client: KubeClient, pod: V1Pod, nodeName: string, log: Log): Promise<void> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
   try {
-    await core.createNamespacedPodBinding({
-      name,
-      namespace,
+    await client.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/binding`,
       body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
         metadata: { name, namespace },
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       },
@@ -48,7 +51,7 @@ export async function bindPod(core: CoreV1Api, pod: V1Pod, nodeName: string, log
  * reason worth trying again (the pod still exists).
  */
 export async function markUnschedulable(
-  core: CoreV1Api,
+  client: KubeClient,
   pod: V1Pod,
   message: string,
   log: Log,
@@ -63,10 +66,7 @@ export async function markUnschedulable(
     lastTransitionTime: now(),
   };
   try {
-    await core.patchNamespacedPodStatus(
-      { name, namespace, body: { status: { conditions: [condition] } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await client.patchStatus(K8S.pods, name, namespace, { conditions: [condition] });
     log('pod refused: unknown image', { namespace, name });
     return true;
   } catch (err) {
