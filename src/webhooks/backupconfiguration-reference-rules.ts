@@ -8,6 +8,7 @@ import { BACKUP_HOOK_LISTS, repoEntries } from './backupconfiguration-entries.ts
 import { specDenials } from './backupconfiguration-spec-rules.ts';
 import { verdict, type Decision, type Denial } from './decision.ts';
 import { comparablePath, repositoryAt } from './repository.ts';
+import { scheduleWarning } from './schedule.ts';
 
 /** Everything a BackupConfiguration refers to, resolved against its namespace. */
 export interface BackupConfigurationRefs {
@@ -53,7 +54,7 @@ export interface BackupConfigurationAdmission {
  * BackupStorages, RetentionPolicies and HookTemplates must allow the namespace; an existing Repository with
  * the same name must have the same target, storage and directory; no other Repository may use the same
  * storage and directory. Referenced objects that do not exist yet are allowed with a warning (the status
- * reports them until they appear).
+ * reports them until they appear), and so is a schedule that never runs (the CronJob API accepts it).
  */
 export function validateBackupConfiguration(a: BackupConfigurationAdmission): Decision {
   const ns = a.namespace.name;
@@ -81,6 +82,8 @@ export function validateBackupConfiguration(a: BackupConfigurationAdmission): De
     checkUse(`spec.backends[${i}].retentionPolicy`, 'RetentionPolicy', at(b, 'retentionPolicy'), a.policies);
   });
   arr(at(a.object, 'spec', 'sessions')).forEach((s, i) => {
+    const never = scheduleWarning(`spec.sessions[${i}].scheduler.schedule`, at(s, 'scheduler', 'schedule'));
+    if (never) warnings.push(never);
     for (const list of BACKUP_HOOK_LISTS) {
       arr(at(s, 'hooks', list)).forEach((h, k) => {
         checkUse(

@@ -2,7 +2,7 @@
 // and a schedule that a CronJob accepts.
 import { at, isObject, str } from '../common/json.ts';
 import { verdict, type Decision, type Denial } from './decision.ts';
-import { scheduleDenial } from './schedule.ts';
+import { scheduleDenial, scheduleWarning } from './schedule.ts';
 
 /**
  * `restoreOption` with `addonInfo`, `scheduler` and `type` are required; `scheduler.schedule` is a cron
@@ -70,5 +70,6 @@ export function validateBackupVerifier(object: unknown, oldObject?: unknown): De
         fix: 'name the Function that runs the script',
       });
   }
-  return verdict(d);
+  const warning = scheduleWarning('spec.scheduler.schedule', at(spec, 'scheduler', 'schedule'));
+  return verdict(d, warning ? [warning] : []);
 }

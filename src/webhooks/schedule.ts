@@ -1,5 +1,5 @@
 // The schedule rule shared by every Kind with a scheduler: a cron expression that the CronJob API accepts.
-import { cronProblem } from '../api/cron.ts';
+import { cronProblem, nextAfter } from '../api/cron.ts';
 import { q } from '../common/json.ts';
 import type { Denial } from './decision.ts';
 
@@ -18,4 +18,18 @@ export function scheduleDenial(field: string, schedule: unknown, old?: unknown):
   return problem === undefined
     ? undefined
     : { field, problem: `${q(schedule)} is not a schedule a CronJob accepts: ${problem}`, fix: FIX };
+}
+
+/** Any date will do: a schedule that runs at all runs within the five years `nextAfter` searches. */
+const REFERENCE = new Date(Date.UTC(2000, 0, 1));
+
+/**
+ * A warning for a schedule that the CronJob API accepts but that never runs (`0 0 30 2 *`, `,,, * * * *`),
+ * or undefined. The API accepts those, so admission does too; the user is told.
+ */
+export function scheduleWarning(field: string, schedule: unknown): string | undefined {
+  if (typeof schedule !== 'string' || cronProblem(schedule) !== undefined) return undefined;
+  return nextAfter(schedule, REFERENCE) === undefined
+    ? `${field}: ${q(schedule)} never runs (no date matches it); ${FIX}`
+    : undefined;
 }

@@ -234,7 +234,23 @@ clusterTest(
         backupConfiguration('nobackend', [
           session('s', { repositories: [{ name: 'r', backend: 'elsewhere', directory: '/r' }] }),
         ]),
-        /spec\.sessions\[\]\.repositories\[\]\.backend must be the name of an entry of spec\.backends/,
+        /spec\.sessions\[0\]\.repositories\[0\]\.backend names backend "elsewhere", which is not in spec\.backends: use the name of one of its entries/,
+      ),
+    );
+    await t.test('a Repository whose path climbs out of the storage prefix', () =>
+      rejected(
+        ctx,
+        manifest('Repository', 'escape', { storageRef: { name: 's3' }, path: 'team/../../other-team' }),
+        /spec\.path: Invalid value: .*spec\.path has a "\." or "\.\." segment/,
+      ),
+    );
+    await t.test('a BackupConfiguration directory with an empty segment', () =>
+      rejected(
+        ctx,
+        backupConfiguration('double-slash', [
+          session('s', { repositories: [{ name: 'r', backend: 'main', directory: 'a//b' }] }),
+        ]),
+        /spec\.sessions\[0\]\.repositories\[0\]\.directory: Invalid value: .*has an empty segment/,
       ),
     );
     await t.test('a BackupConfiguration session without a scheduler or tasks', () => {
@@ -293,6 +309,7 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
     const res = await update(ctx, { ...created, spec: { ...created.spec, session: 'weekly' } });
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec of a BackupSession cannot be changed after creation/);
+    assert.match(res.message, /create a new BackupSession with another name \(kubectl create -f\)/);
   });
   await t.test('BackupVerificationSession spec', async () => {
     const bvs = manifest('BackupVerificationSession', 'bvs', {

@@ -205,21 +205,30 @@ export function Backends(where: string) {
   );
 }
 
+/** A CEL list literal of the indexes 0 … n-1, and one of their decimal texts. */
+const celIndexes = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(',')}]`;
+const celIndexTexts = (n: number) => `[${Array.from({ length: n }, (_, i) => `'${i}'`).join(',')}]`;
+
 /**
  * A repository's backend must be one of the declared backends (checked on the object holding both lists).
  * The rule sits where both lists are visible, so the API server reports it at the sessions list; the message
- * computes the exact field, e.g. `spec.sessions[0].repositories[1].backend`.
+ * computes the exact field, e.g. `spec.sessions[0].repositories[1].backend`. The message walks literal index
+ * lists and reads the index texts from a literal list: the API server estimates `indexOf` and `string(int)`
+ * as unbounded and would refuse the CRD.
  */
 export function backendRefRule(backends: string, sessions: string) {
-  const unknown =
-    'has(r.backend) && r.backend != "" && !self.backends.exists(b, has(b.name) && b.name == r.backend)';
-  const firstBad = `s.repositories.filter(r, ${unknown})[0]`;
+  const known = (backend: string) => `self.backends.exists(b, has(b.name) && b.name == ${backend})`;
+  const unknown = (r: string) => `has(${r}.backend) && ${r}.backend != "" && !${known(`${r}.backend`)}`;
+  const s = 'self.sessions[i]';
+  const r = `${s}.repositories[j]`;
+  const text = celIndexTexts(Math.max(MAX_SESSIONS, MAX_REPOSITORIES));
+  const perSession =
+    `${celIndexes(MAX_REPOSITORIES)}.filter(j, j < size(${s}.repositories) && ${unknown(r)})` +
+    `.map(j, '${sessions}[' + ${text}[i] + '].repositories[' + ${text}[j] + '].backend names backend "' + ${r}.backend + '", which is not in ${backends}: use the name of one of its entries, or add a backend with that name')`;
   return {
-    rule: `!has(self.backends) || !has(self.sessions) || self.sessions.all(s, !has(s.repositories) || s.repositories.all(r, !(${unknown})))`,
+    rule: `!has(self.backends) || !has(self.sessions) || self.sessions.all(s, !has(s.repositories) || s.repositories.all(r, !(${unknown('r')})))`,
     message: `${sessions}[].repositories[].backend must be the name of an entry of ${backends}: correct the name or add a backend with that name`,
-    messageExpression:
-      `self.sessions.filter(s, has(s.repositories) && s.repositories.exists(r, ${unknown}))` +
-      `.map(s, '${sessions}[' + string(self.sessions.indexOf(s)) + '].repositories[' + string(s.repositories.indexOf(${firstBad})) + '].backend names backend "' + ${firstBad}.backend + '", which is not in ${backends}: use the name of one of its entries, or add a backend with that name')[0]`,
+    messageExpression: `${celIndexes(MAX_SESSIONS)}.filter(i, i < size(self.sessions) && has(${s}.repositories)).map(i, ${perSession}).filter(l, size(l) > 0)[0][0]`,
     fieldPath: '.sessions',
   };
 }

@@ -156,6 +156,64 @@ void describe('validateBackupConfiguration: the rules about the object itself', 
     );
   });
 
+  const withSession = (over: Obj) =>
+    backupConfiguration('app', 'bc', {
+      sessions: [
+        {
+          name: 'frequent',
+          scheduler: { schedule: '*/5 * * * *', jobTemplate: {} },
+          addon: { name: 'kubedump-addon', tasks: [{ name: 'manifest-backup' }] },
+          repositories: [{ name: 'repo', backend: 'main', directory: 'cluster' }],
+          ...over,
+        },
+      ],
+    });
+
+  void test('a schedule no CronJob accepts is refused naming the field and showing a valid one', () => {
+    for (const [schedule, why] of [
+      ['every five minutes', /has 5 fields/],
+      ['61 * * * *', /minute field: 61 is above the maximum 59/],
+      ['TZ=UTC 0 * * * *', /time zone/],
+    ] as const) {
+      const msg = decisionMessage(validate(withSession({ scheduler: { schedule, jobTemplate: {} } })));
+      assert.match(msg, /^spec\.sessions\[0\]\.scheduler\.schedule: /m, schedule);
+      assert.match(msg, why, schedule);
+      assert.match(msg, /e\.g\. "\*\/5 \* \* \* \*"/, schedule);
+    }
+    for (const schedule of ['@daily', '0 2 * * mon-fri', '@every 6h']) {
+      const d = validate(withSession({ scheduler: { schedule, jobTemplate: {} } }));
+      assert.equal(d.allowed, true, decisionMessage(d));
+    }
+  });
+
+  void test('a schedule the CronJob API accepts but that never runs is allowed with a warning', () => {
+    const d = validate(withSession({ scheduler: { schedule: '0 0 30 2 *', jobTemplate: {} } }));
+    assert.equal(d.allowed, true);
+    assert.match(
+      d.warnings.join('\n'),
+      /^spec\.sessions\[0\]\.scheduler\.schedule: "0 0 30 2 \*" never runs/,
+    );
+  });
+
+  void test('an update keeps a schedule and a directory admitted before their rules existed', () => {
+    const old = withSession({
+      scheduler: { schedule: '61 * * * *', jobTemplate: {} },
+      repositories: [{ name: 'repo', backend: 'main', directory: 'a//b' }],
+    });
+    const changed = structuredClone(old);
+    (changed.spec as Obj).paused = true;
+    assert.equal(validate(changed, { operation: 'UPDATE', oldObject: old }).allowed, true);
+    const rescheduled = structuredClone(old);
+    ((rescheduled.spec as { sessions: Obj[] }).sessions[0] as Obj).scheduler = {
+      schedule: '62 * * * *',
+      jobTemplate: {},
+    };
+    assert.match(
+      decisionMessage(validate(rescheduled, { operation: 'UPDATE', oldObject: old })),
+      /^spec\.sessions\[0\]\.scheduler\.schedule: "62 \* \* \* \*"/m,
+    );
+  });
+
   void test('a repository naming an unknown backend lists the known ones', () => {
     const bc = backupConfiguration('app', 'bc');
     ((bc.spec as Obj).sessions as Obj[])[0]!.repositories = [{ name: 'r', backend: 'nope', directory: 'd' }];

@@ -82,3 +82,15 @@ void test('restoreOption, addonInfo and type are required', () => {
     /^spec\.type: is required/m,
   );
 });
+
+void test('a BackupVerifier schedule no CronJob accepts is refused naming spec.scheduler.schedule', () => {
+  for (const schedule of ['every night', '0 3 * * 8', 'CRON_TZ=Europe/Berlin 0 3 * * *']) {
+    const msg = decisionMessage(
+      validateBackupVerifier(verifier({ scheduler: { schedule, jobTemplate: {} } })),
+    );
+    assert.match(msg, /^spec\.scheduler\.schedule: .* is not a schedule a CronJob accepts: /, schedule);
+    assert.match(msg, /e\.g\. "\*\/5 \* \* \* \*"/, schedule);
+  }
+  const old = verifier({ scheduler: { schedule: 'every night', jobTemplate: {} } });
+  assert.equal(validateBackupVerifier(old, old).allowed, true, 'an unchanged schedule is not checked again');
+});
