@@ -29,10 +29,8 @@ export interface BackupStatusEvent extends EventBase {
   currentFiles: string[];
 }
 
-export interface RestoreStatusEvent extends EventBase {
-  type: 'restore_status';
-  secondsElapsed: number;
-  percentDone: number;
+/** What a restore has done so far (in its status lines) or in all (in its summary). */
+export interface RestoreCounts {
   totalFiles: number;
   filesRestored: number;
   filesSkipped: number;
@@ -40,6 +38,12 @@ export interface RestoreStatusEvent extends EventBase {
   totalBytes: number;
   bytesRestored: number;
   bytesSkipped: number;
+}
+
+export interface RestoreStatusEvent extends EventBase, RestoreCounts {
+  type: 'restore_status';
+  secondsElapsed: number;
+  percentDone: number;
 }
 
 /** Per-item detail (backup with `--verbose`, restore with `--verbose=2`). */
@@ -92,16 +96,9 @@ export interface BackupSummaryEvent extends EventBase {
   snapshotId?: string;
 }
 
-export interface RestoreSummaryEvent extends EventBase {
+export interface RestoreSummaryEvent extends EventBase, RestoreCounts {
   type: 'restore_summary';
   secondsElapsed: number;
-  totalFiles: number;
-  filesRestored: number;
-  filesSkipped: number;
-  filesDeleted: number;
-  totalBytes: number;
-  bytesRestored: number;
-  bytesSkipped: number;
 }
 
 /** `check --json` result (restic ≥ 0.18). */

@@ -18,6 +18,7 @@ import type {
   ErrorEvent,
   ResticEvent,
   ResticOutputCommand,
+  RestoreCounts,
   ResticStream,
   RestoreStatusEvent,
   RestoreSummaryEvent,
@@ -208,7 +209,7 @@ function restoreStatus(o: Json, stream: ResticStream): RestoreStatusEvent {
   };
 }
 
-function restoreCounts(o: Json): Omit<RestoreSummaryEvent, 'type' | 'stream' | 'secondsElapsed'> {
+function restoreCounts(o: Json): RestoreCounts {
   return {
     totalFiles: num(o, 'total_files'),
     filesRestored: num(o, 'files_restored'),

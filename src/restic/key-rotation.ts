@@ -66,17 +66,10 @@ export async function addKeyForPassword(
   if (step.step === 'key-present') return { ...step, newKeyId: newKeyId ?? '' };
   const addedKeyId = await repo.addKey(newPassword, {}, call);
   if ((await currentKeyId(next, call)) !== addedKeyId) {
-    throw new ResticError(
+    throw keyListError(
       `restic key add: the new password does not open the key just added (${addedKeyId}); the old ` +
         'password still works; remove that key (restic key remove) before trying again',
-      {
-        kind: 'failure',
-        retryable: false,
-        command: 'restic key list',
-        exitCode: 0,
-        signal: null,
-        stderrTail: '',
-      },
+      'failure',
     );
   }
   return { ...step, newKeyId: addedKeyId };
@@ -121,18 +114,27 @@ export async function rotatePassword(
 ): Promise<PasswordRotation> {
   const added = await addKeyForPassword(repo, newPassword, call);
   if (added.step === 'already-rotated' || added.step === 'locked-out') {
-    throw new ResticError(`restic key list: the current password opens no key of ${repo.location}`, {
-      kind: 'wrong-password',
-      retryable: false,
-      command: 'restic key list',
-      exitCode: 12,
-      signal: null,
-      stderrTail: '',
-    });
+    throw keyListError(
+      `restic key list: the current password opens no key of ${repo.location}`,
+      'wrong-password',
+    );
   }
   const next = repo.withPassword(newPassword);
   if ((await removeOldKey(next, added.oldKeyId, call)) === 'in-use') {
     throw new ResticUsageError('the new password is the one in use already; nothing to rotate');
   }
   return { repository: next, addedKeyId: added.newKeyId, removedKeyId: added.oldKeyId };
+}
+
+/** A terminal error about what `restic key list` showed (restic itself exited 0, or 12 for no key). */
+function keyListError(message: string, kind: 'failure' | 'wrong-password'): ResticError {
+  const exitCode = kind === 'wrong-password' ? 12 : 0;
+  return new ResticError(message, {
+    kind,
+    retryable: false,
+    command: 'restic key list',
+    exitCode,
+    signal: null,
+    stderrTail: '',
+  });
 }
