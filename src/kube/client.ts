@@ -32,6 +32,12 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+/** The object with apiVersion and kind filled in from its resource when it lacks them (custom resources need them). */
+const typed = <T extends KubeObject>(r: ResourceType, obj: T): T => ({
+  apiVersion: apiVersionOf(r),
+  kind: r.kind,
+  ...obj,
+});
 const dryRun = (on: boolean | undefined): string | undefined => (on ? 'All' : undefined);
 
 /** A client for one connection; one keep-alive agent shared by all its calls. */
@@ -133,7 +139,7 @@ class HttpKubeClient implements KubeClient {
   create<T extends KubeObject>(r: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
     const path = resourcePath(r, { namespace: this.#ns(r, opts.namespace, obj.metadata?.namespace) });
     const query = { fieldManager: opts.fieldManager, dryRun: dryRun(opts.dryRun) };
-    return this.#call<T>('POST', path, query, obj, { signal: opts.signal });
+    return this.#call<T>('POST', path, query, typed(r, obj), { signal: opts.signal });
   }
 
   replace<T extends KubeObject>(
@@ -148,7 +154,7 @@ class HttpKubeClient implements KubeClient {
       subresource: opts.subresource,
     });
     const query = { fieldManager: opts.fieldManager, dryRun: dryRun(opts.dryRun) };
-    return this.#call<T>('PUT', path, query, obj, { signal: opts.signal });
+    return this.#call<T>('PUT', path, query, typed(r, obj), { signal: opts.signal });
   }
 
   patch<T = KubeObject>(r: ResourceType, name: string, patch: unknown, opts: PatchOptions): Promise<T> {
@@ -180,8 +186,7 @@ class HttpKubeClient implements KubeClient {
     },
   ): Promise<T> {
     if (!opts.fieldManager) throw new TypeError('server-side apply needs a fieldManager');
-    const body = { apiVersion: apiVersionOf(r), kind: r.kind, ...obj };
-    return this.patch<T>(r, obj.metadata?.name ?? '', body, {
+    return this.patch<T>(r, obj.metadata?.name ?? '', typed(r, obj), {
       ...opts,
       type: 'apply',
       namespace: this.#ns(r, obj.metadata?.namespace),
