@@ -59,6 +59,31 @@ export interface LogFields {
   lease?: string;
 }
 
+/** Every field name a log line can carry besides pino's own (level, time, component, msg). */
+export const LOG_FIELD_NAMES = Object.keys({
+  kind: true,
+  namespace: true,
+  name: true,
+  operation: true,
+  webhook: true,
+  allowed: true,
+  fields: true,
+  durationMs: true,
+  err: true,
+  addr: true,
+  secret: true,
+  configuration: true,
+  notAfter: true,
+  reason: true,
+  signal: true,
+  key: true,
+  errorClass: true,
+  retryInMs: true,
+  resource: true,
+  identity: true,
+  lease: true,
+} satisfies Record<keyof LogFields, true>) as readonly (keyof LogFields)[];
+
 export interface Log {
   info(msg: LogMessage, fields?: LogFields): void;
   warn(msg: LogMessage, fields?: LogFields): void;
