@@ -1,7 +1,7 @@
 // What every adapter shares: key checks, content types, the redactor for a Secret, bounded concurrency.
 
 import { createRedactor, type Redactor } from '../../common/redact.ts';
-import { CREDENTIAL_KEYS } from '../secret-keys.ts';
+import { credentialValues } from '../secret-keys.ts';
 import { StorageConfigError } from '../errors.ts';
 import { normalizeRelativePath } from '../paths.ts';
 import type { SecretData } from '../backend.ts';
@@ -76,7 +76,7 @@ export function secretValue(secret: SecretData, key: string): string | undefined
 
 /** The redactor for every credential the Secret holds. */
 export function secretRedactor(secret: SecretData): Redactor {
-  return createRedactor(CREDENTIAL_KEYS.map((key) => secret[key]));
+  return createRedactor(credentialValues(secret));
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; the first failure rejects after all settle. */
