@@ -5,7 +5,9 @@
 // create` / `kubectl replace` would; server-side apply is not used because the API server answers a
 // type mismatch in an apply patch with a 500 that names the field only in its text.
 //
-// File format: the header comments hold one `# expect: <field path>` line (text the message must contain).
+// File format: the header comments hold one `# expect: <field path>` line (text the message must contain:
+// the exact field, with list indexes; where the field is `spec` itself, also the words that follow it, since
+// a bare `spec` would be found in any message).
 // Documents before the last are setup objects and must be accepted (a `status` in one is written through
 // the status subresource); the last document is the bad input. `${NS}` is the test's namespace (the
 // default for objects without one), `${OTHER_NS}` a second namespace created for the file.
