@@ -147,21 +147,24 @@ interface RunResult {
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    // Not spawn's own `timeout`: its timer outlives a child that could not be started.
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let error: NodeJS.ErrnoException | undefined;
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', (e) => (error = e));
-    child.on('close', (code, signal) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       resolve({
         code,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         ...(error && { error }),
-      }),
-    );
+      });
+    });
   });
 }
