@@ -3,7 +3,7 @@
 // a LIST or WATCH without one spans all namespaces.
 import { apiVersionOf, type ResourceType } from '../api/resource-type.ts';
 import { isNotFound } from './errors.ts';
-import { Transport, transportError, type Connection, type HttpRequest } from './http.ts';
+import { Transport, type Connection, type HttpRequest } from './http.ts';
 import { queryString, resourcePath, type Query } from './paths.ts';
 import { listMeta } from './raw-list.ts';
 import type {
@@ -20,7 +20,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './types.ts';
-import { jsonLines } from './watch-stream.ts';
+import { watchEvents } from './watch.ts';
 
 export const DEFAULT_PAGE_SIZE = 500;
 
@@ -248,30 +248,7 @@ class HttpKubeClient implements KubeClient {
       timeoutSeconds: opts.timeoutSeconds,
     };
     const path = resourcePath(r, { namespace: opts.namespace }) + queryString(query);
-    const req: HttpRequest = { method: 'GET', path, signal: opts.signal, stream: true };
-    const signal = opts.signal;
-    let res;
-    try {
-      res = await this.#t.send(req);
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
-    const stop = (): void => void res.destroy();
-    signal?.addEventListener('abort', stop, { once: true });
-    try {
-      if (res.statusCode !== 200) throw await this.#t.failure(res, req);
-      for await (const event of jsonLines(res)) {
-        if (signal?.aborted) return;
-        yield event as WatchEvent<T>;
-      }
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw transportError(err, req, this.server);
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      res.destroy();
-    }
+    yield* watchEvents<T>(this.#t, { method: 'GET', path, signal: opts.signal }, this.server);
   }
 
   request<T = unknown>(req: RawRequest): Promise<T> {

@@ -141,7 +141,7 @@ function userCredentials(sel: Selection, cluster: ExecClusterInfo, sys: Environm
   }
   if (cert && key) Object.assign(base, { cert, key });
   if (user.exec) {
-    checkExecConfig(user.exec, sel.context);
+    checkExecConfig(user.exec, sel.userName);
     return execCredentials(user.exec, { cluster, env: sys.env, base });
   }
   if (user.token) return staticCredentials({ ...base, authorization: bearer(user.token) });

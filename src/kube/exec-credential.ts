@@ -1,7 +1,6 @@
 // Exec credential plugins (client.authentication.k8s.io v1 and v1beta1), as EKS, GKE and AKS kubeconfigs
 // use: the plugin prints an ExecCredential with a token or a client certificate, which is kept until
 // shortly before it expires and obtained again after a 401. Cairn never prompts: stdin is closed.
-import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { createRedactor } from '../common/redact.ts';
 import { isObject, str } from '../common/json.ts';
@@ -147,7 +146,9 @@ interface RunResult {
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    // Not spawn's own `timeout`: its timer outlives a child that could not be started.
+    // Loaded on first use (most clients never run a plugin). Not spawn's own `timeout`: its timer outlives
+    // a child that could not be started.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const out: Buffer[] = [];

@@ -60,7 +60,7 @@ export class Transport {
   async send(req: HttpRequest): Promise<IncomingMessage> {
     const res = await this.#sendOnce(req, await this.#conn.credentials.current());
     if (res.statusCode !== 401 || !this.#conn.credentials.invalidate()) return res;
-    res.resume();
+    res.on('error', () => undefined).resume();
     return this.#sendOnce(req, await this.#conn.credentials.current());
   }
 

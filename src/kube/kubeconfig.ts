@@ -1,7 +1,8 @@
 // Kubeconfig files as data: parsing (with relative paths resolved against the file's folder), merging a
 // `$KUBECONFIG` list the way kubectl does, and selecting a context. Pure: the caller reads the files.
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
-import { parse } from 'yaml';
+import type * as Yaml from 'yaml';
 import { arr, isObject, obj, str, type JsonObject } from '../common/json.ts';
 
 export interface ClusterEntry {
@@ -64,9 +65,15 @@ export interface Selection {
   context: string;
   clusterName: string;
   cluster: ClusterEntry;
+  /** '' for a context without a user (anonymous). */
+  userName: string;
   user: UserEntry;
   namespace?: string;
 }
+
+// The YAML parser (about 14 MB) is loaded on the first kubeconfig read: a pod on its ServiceAccount never needs it.
+const requireLazily = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (requireLazily('yaml') as typeof Yaml).parse(text);
 
 const opt = (v: unknown): string | undefined => (str(v) === '' ? undefined : str(v));
 
@@ -129,7 +136,7 @@ function parseUser(u: JsonObject, path: (p: string | undefined) => string | unde
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch (err) {
     // The parser's message quotes the offending line, which may hold a credential: give its position only,
     // and leave the parser's error out of the chain.
@@ -212,7 +219,13 @@ export function selectContext(cfg: Kubeconfig, name?: string): Selection {
       throw new Error(`${where}: context "${contextName}" names user "${ctx.user}", which is not defined`);
     user = u;
   }
-  const sel: Selection = { context: contextName, clusterName: ctx.cluster, cluster, user };
+  const sel: Selection = {
+    context: contextName,
+    clusterName: ctx.cluster,
+    cluster,
+    userName: ctx.user,
+    user,
+  };
   if (ctx.namespace !== undefined) sel.namespace = ctx.namespace;
   return sel;
 }
