@@ -91,3 +91,54 @@ void test(
     }
   },
 );
+
+void test(
+  'cairn up refuses a second up on the same directory, and after a SIGKILL a new up takes over the stale lock with the same objects',
+  { timeout: 300_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-lock-'));
+    try {
+      const first = await up(dir);
+      await client(dir).createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'survivor' }, data: { a: 'b' } },
+      });
+
+      const second = spawn(cairn, ['up', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let refused = '';
+      second.stdout?.on('data', (b: Buffer) => (refused += b.toString()));
+      second.stderr?.on('data', (b: Buffer) => (refused += b.toString()));
+      assert.equal(await new Promise((r) => second.once('exit', r)), 1);
+      assert.match(
+        refused,
+        new RegExp(
+          `a dev cluster already runs on ${dir} \\(pid ${first.proc.pid}\\); use it, or stop it with 'cairn down --dir ${dir}'`,
+        ),
+      );
+      assert.equal(
+        (await client(dir).readNamespacedConfigMap({ name: 'survivor', namespace: 'default' })).data?.a,
+        'b',
+        'the first cluster still serves after the refusal',
+      );
+
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      await noProcessesUnder(dir);
+
+      const third = await up(dir);
+      assert.match(
+        third.output(),
+        new RegExp(`found a stale lock of pid ${first.proc.pid} on ${dir} \\(that process is gone\\)`),
+      );
+      const cm = await client(dir).readNamespacedConfigMap({ name: 'survivor', namespace: 'default' });
+      assert.equal(cm.data?.a, 'b', 'the objects of the killed cluster are back');
+
+      const down = spawn(cairn, ['down', '--dir', dir], { stdio: 'ignore' });
+      assert.equal(await new Promise((r) => down.once('exit', r)), 0);
+      assert.equal(await third.exited, 0);
+      await noProcessesUnder(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
