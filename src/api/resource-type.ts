@@ -22,7 +22,13 @@ export function qualifiedName(r: ResourceType): string {
   return r.group === '' ? r.plural : `${r.plural}.${r.group}`;
 }
 
-const builtin = (group: string, version: string, plural: string, kind: string, namespaced: boolean): ResourceType => ({
+const builtin = (
+  group: string,
+  version: string,
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+): ResourceType => ({
   group,
   version,
   plural,
@@ -47,7 +53,13 @@ export const K8S = {
   roles: builtin('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   roleBindings: builtin('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   clusterRoles: builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
-  clusterRoleBindings: builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  clusterRoleBindings: builtin(
+    'rbac.authorization.k8s.io',
+    'v1',
+    'clusterrolebindings',
+    'ClusterRoleBinding',
+    false,
+  ),
   customResourceDefinitions: builtin(
     'apiextensions.k8s.io',
     'v1',
