@@ -3,6 +3,7 @@
 // a CRD forbids `$ref`, `additionalProperties: false`, `uniqueItems`, `patternProperties` and
 // `additionalProperties` beside `properties`, and wants a `type` on every node. The output has a fixed key
 // order and sorted properties, so the generated YAML is byte-for-byte deterministic.
+import { isObject } from '../../common/json.ts';
 
 export type JsonSchemaProps = { [key: string]: unknown };
 
@@ -63,14 +64,10 @@ const FORBIDDEN = new Set([
 
 const RULE_KEY_ORDER = ['rule', 'message', 'messageExpression', 'fieldPath', 'reason', 'optionalOldSelf'];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Enum branches such as TypeBox's union of literals, folded into one `enum`. */
 function foldLiteralUnion(node: Record<string, unknown>): Record<string, unknown> {
   const anyOf = node.anyOf;
-  if (!Array.isArray(anyOf) || !anyOf.every((b) => isRecord(b) && 'const' in b)) return node;
+  if (!Array.isArray(anyOf) || !anyOf.every((b) => isObject(b) && 'const' in b)) return node;
   const values = (anyOf as Record<string, unknown>[]).map((b) => b.const);
   const types = new Set((anyOf as Record<string, unknown>[]).map((b) => b.type ?? typeof b.const));
   if (types.size !== 1) return node;
@@ -79,7 +76,7 @@ function foldLiteralUnion(node: Record<string, unknown>): Record<string, unknown
 }
 
 function convert(input: unknown, path: string): JsonSchemaProps {
-  if (!isRecord(input)) throw new StructuralSchemaError(path, 'not a schema object');
+  if (!isObject(input)) throw new StructuralSchemaError(path, 'not a schema object');
   let node: Record<string, unknown> = {};
   for (const key of Object.keys(input)) node[key] = input[key]; // drops TypeBox's symbol keys
   node = foldLiteralUnion(node);
@@ -115,7 +112,7 @@ function convert(input: unknown, path: string): JsonSchemaProps {
     const value = node[key];
     switch (key) {
       case 'properties': {
-        if (!isRecord(value)) throw new StructuralSchemaError(path, '"properties" must be an object');
+        if (!isObject(value)) throw new StructuralSchemaError(path, '"properties" must be an object');
         const props: JsonSchemaProps = {};
         for (const name of Object.keys(value).sort()) props[name] = convert(value[name], `${path}.${name}`);
         out.properties = props;
@@ -132,7 +129,7 @@ function convert(input: unknown, path: string): JsonSchemaProps {
         break;
       case 'required': {
         const required = [...new Set(value as string[])].sort();
-        const props = isRecord(node.properties) ? node.properties : {};
+        const props = isObject(node.properties) ? node.properties : {};
         for (const name of required) {
           if (!(name in props))
             throw new StructuralSchemaError(path, `required field "${name}" is not a property`);
@@ -167,10 +164,10 @@ export function walkSchema(
 ): void {
   visit(schema, path);
   const props = schema.properties;
-  if (isRecord(props)) {
+  if (isObject(props)) {
     for (const [name, child] of Object.entries(props))
       walkSchema(child as JsonSchemaProps, visit, `${path}.${name}`);
   }
-  if (isRecord(schema.items)) walkSchema(schema.items, visit, `${path}[]`);
-  if (isRecord(schema.additionalProperties)) walkSchema(schema.additionalProperties, visit, `${path}{}`);
+  if (isObject(schema.items)) walkSchema(schema.items, visit, `${path}[]`);
+  if (isObject(schema.additionalProperties)) walkSchema(schema.additionalProperties, visit, `${path}{}`);
 }
