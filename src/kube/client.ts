@@ -7,6 +7,7 @@ import { Transport, type Connection, type HttpRequest } from './http.ts';
 import { queryString, resourcePath, type Query } from './paths.ts';
 import { listMeta } from './raw-list.ts';
 import type {
+  ApplyOptions,
   DeleteOptions,
   KubeClient,
   KubeObject,
@@ -174,17 +175,7 @@ class HttpKubeClient implements KubeClient {
     });
   }
 
-  apply<T extends KubeObject>(
-    r: ResourceType,
-    obj: T,
-    opts: {
-      fieldManager: string;
-      force?: boolean;
-      subresource?: string;
-      dryRun?: boolean;
-      signal?: AbortSignal;
-    },
-  ): Promise<T> {
+  apply<T extends KubeObject>(r: ResourceType, obj: T, opts: ApplyOptions): Promise<T> {
     if (!opts.fieldManager) throw new TypeError('server-side apply needs a fieldManager');
     return this.patch<T>(r, obj.metadata?.name ?? '', typed(r, obj), {
       ...opts,

@@ -1,34 +1,14 @@
 // The surface of Cairn's Kubernetes client (implemented in client.ts on node:https). Every module that talks
 // to the API server gets a KubeClient from `kubeClient()` (connect.ts) and uses only what is declared here.
 // Objects are plain JSON: types come from `import type` of client-node's models, never its runtime.
+import type { ObjectMeta } from '../api/kinds/meta.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 
 /** Any Kubernetes object as JSON. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: {
-    name?: string;
-    generateName?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    ownerReferences?: {
-      apiVersion: string;
-      kind: string;
-      name: string;
-      uid: string;
-      controller?: boolean;
-      blockOwnerDeletion?: boolean;
-    }[];
-    [key: string]: unknown;
-  };
+  metadata?: ObjectMeta & { [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -96,6 +76,15 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
+/** Server-side apply: the field manager is required; `force` takes over fields other managers own. */
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  subresource?: string;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
 export interface DeleteOptions {
   namespace?: string;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
@@ -147,17 +136,7 @@ export interface KubeClient {
   ): Promise<T>;
   patch<T = KubeObject>(r: ResourceType, name: string, patch: unknown, opts: PatchOptions): Promise<T>;
   /** Server-side apply of a whole object (name and namespace from its metadata). */
-  apply<T extends KubeObject>(
-    r: ResourceType,
-    obj: T,
-    opts: {
-      fieldManager: string;
-      force?: boolean;
-      subresource?: string;
-      dryRun?: boolean;
-      signal?: AbortSignal;
-    },
-  ): Promise<T>;
+  apply<T extends KubeObject>(r: ResourceType, obj: T, opts: ApplyOptions): Promise<T>;
   /**
    * A merge patch of the `status` subresource. With `resourceVersion` the write is conditional: a stale
    * version fails with 409 (optimistic concurrency).
