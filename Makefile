@@ -4,7 +4,7 @@ SHELL := bash
 RUN := tools/with-node.sh
 NODE_TEST := $(RUN) node --disable-warning=ExperimentalWarning --test --test-reporter=spec
 
-.PHONY: setup typecheck lint test-unit test-integration test demo bench clean-cache generate
+.PHONY: build setup typecheck lint test-unit test-integration test demo bench clean-cache generate
 
 setup:
 	tools/setup.sh
@@ -12,6 +12,10 @@ setup:
 # Regenerates deploy/crds from the Kinds in src/api/kinds (a unit test fails when they differ).
 generate:
 	$(RUN) node tools/gen-crds.ts
+
+# The JavaScript the image runs (docs/adr/0001): src/ compiled into dist/.
+build:
+	$(RUN) npx tsc -p tsconfig.build.json
 
 typecheck:
 	$(RUN) npx tsc --noEmit -p .
