@@ -1,0 +1,353 @@
+// The flags of `cairn kubedump backup`, which are those of KubeStash's kubedump Function in both of its
+// generations, and the one pure function that turns their values into a validated DumpRequest. The
+// Function's args are templated (`--label-selector=${labelSelector:=}`), so every flag arrives with a value,
+// often empty: an empty value means the flag's default.
+import { parseFilterList } from '../../api/kubedump-filter.ts';
+import {
+  parseSelectorText,
+  SelectorSyntaxError,
+  labelKeyProblem,
+  labelValueProblem,
+} from './selector-text.ts';
+import type { LabelSelectorObject } from './selector-text.ts';
+
+/** v1: kubedump image ≤ v0.17.0 (catalog ≤ v2025.4.30); v2: image ≥ v0.18.0 (catalog ≥ v2025.6.30). */
+export type Generation = 'v1' | 'v2';
+
+export type FlagKind = 'string' | 'boolean' | 'list';
+
+export interface FlagSpec {
+  /** As written on the command line, without the dashes. */
+  name: string;
+  kind: FlagKind;
+  /** The generation whose Function passes it; undefined for the flags both pass. */
+  generation?: Generation;
+  /** The Addon task parameter the Function fills it from. */
+  param: string;
+  /** A valid value, shown in errors. */
+  example: string;
+  description: string;
+}
+
+/** Every flag, in the order the Functions write them. */
+export const DUMP_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'namespace',
+    kind: 'string',
+    param: 'namespace',
+    example: 'demo',
+    description: 'namespace of the BackupSession (default: default)',
+  },
+  {
+    name: 'backupsession',
+    kind: 'string',
+    param: 'backupSession',
+    example: 'cluster-backup-frequent-backup-1701234567',
+    description: 'name of the BackupSession this run belongs to',
+  },
+  {
+    name: 'enable-cache',
+    kind: 'boolean',
+    param: 'enableCache',
+    example: 'true',
+    description: 'keep the restic cache under the scratch directory (default: true)',
+  },
+  {
+    name: 'scratch-dir',
+    kind: 'string',
+    param: 'scratchDir',
+    example: '/kubestash-tmp',
+    description: 'absolute directory for the dump tree and the restic cache (default: /kubestash-tmp)',
+  },
+  {
+    name: 'sanitize',
+    kind: 'boolean',
+    generation: 'v1',
+    param: 'sanitize',
+    example: 'true',
+    description: 'v1: remove status, managedFields and other decorators (default: true)',
+  },
+  {
+    name: 'label-selector',
+    kind: 'string',
+    generation: 'v1',
+    param: 'labelSelector',
+    example: 'app=web,tier in (frontend,api)',
+    description: 'v1: only objects matching this Kubernetes label selector',
+  },
+  {
+    name: 'include-dependants',
+    kind: 'boolean',
+    generation: 'v1',
+    param: 'includeDependants',
+    example: 'true',
+    description:
+      'v1: with an application target, also the objects its ownerReferences chain owns (default: false)',
+  },
+  {
+    name: 'and-label-selectors',
+    kind: 'list',
+    generation: 'v2',
+    param: 'ANDedLabelSelectors',
+    example: 'app:my-app,tier=web',
+    description: 'v2: labels (key:value, key=value or key) that must all be present',
+  },
+  {
+    name: 'or-label-selectors',
+    kind: 'list',
+    generation: 'v2',
+    param: 'ORedLabelSelectors',
+    example: 'app:my-app,app:my-sts',
+    description: 'v2: labels of which at least one must be present',
+  },
+  {
+    name: 'include-cluster-resources',
+    kind: 'boolean',
+    generation: 'v2',
+    param: 'IncludeClusterResources',
+    example: 'true',
+    description: 'v2: also dump cluster-scoped resources (default: false)',
+  },
+  {
+    name: 'include-namespaces',
+    kind: 'list',
+    generation: 'v2',
+    param: 'IncludeNamespaces',
+    example: 'demo-a,demo-b',
+    description: 'v2: only these namespaces (empty or * for all)',
+  },
+  {
+    name: 'exclude-namespaces',
+    kind: 'list',
+    generation: 'v2',
+    param: 'ExcludeNamespaces',
+    example: 'kube-system,longhorn-system',
+    description: 'v2: not these namespaces',
+  },
+  {
+    name: 'include-resources',
+    kind: 'list',
+    generation: 'v2',
+    param: 'IncludeResources',
+    example: 'deployments.apps,configmaps',
+    description: 'v2: only these resources, as plural or plural.group (empty or * for all)',
+  },
+  {
+    name: 'exclude-resources',
+    kind: 'list',
+    generation: 'v2',
+    param: 'ExcludeResources',
+    example: 'secrets,events.events.k8s.io',
+    description: 'v2: not these resources, as plural or plural.group',
+  },
+];
+
+/** What both generations ask for. */
+interface DumpRequestBase {
+  /** Namespace of the BackupSession. */
+  namespace: string;
+  backupSession: string;
+  enableCache: boolean;
+  /** Absolute; the dump tree goes to `<scratchDir>/manifest`. */
+  scratchDir: string;
+}
+
+export interface DumpRequestV1 extends DumpRequestBase {
+  generation: 'v1';
+  sanitize: boolean;
+  /** The selector as written ('' for none) and as a LabelSelector object. */
+  labelSelectorText: string;
+  labelSelector: LabelSelectorObject;
+  includeDependants: boolean;
+}
+
+export interface DumpRequestV2 extends DumpRequestBase {
+  generation: 'v2';
+  includeNamespaces: string[];
+  excludeNamespaces: string[];
+  includeResources: string[];
+  excludeResources: string[];
+  includeClusterResources: boolean;
+  andLabelSelectors: string[];
+  orLabelSelectors: string[];
+}
+
+/** A validated request of `cairn kubedump backup`; the generation is that of the flags given. */
+export type DumpRequest = DumpRequestV1 | DumpRequestV2;
+
+/** A flag value that cannot be used; the message names the flag and shows a valid value. */
+export class DumpFlagError extends Error {}
+
+/** Flag values by flag name (without dashes); a boolean flag given bare is `true`. */
+export type FlagValues = Readonly<Record<string, string | boolean | undefined>>;
+
+/**
+ * Validates flag values into a DumpRequest. The generation is v1 when any of --sanitize, --label-selector,
+ * --include-dependants is given, v2 otherwise (the current catalog); flags of both generations together are
+ * refused, since no Function passes both and the two select differently. Throws DumpFlagError on the first
+ * unknown flag or malformed value.
+ */
+export function parseDumpFlags(values: FlagValues): DumpRequest {
+  const specs = new Map(DUMP_FLAGS.map((f) => [f.name, f]));
+  for (const name of Object.keys(values)) {
+    if (values[name] !== undefined && !specs.has(name)) {
+      throw new DumpFlagError(
+        `unknown flag --${name}; the flags are ${DUMP_FLAGS.map((f) => `--${f.name}`).join(', ')}`,
+      );
+    }
+  }
+  const given = (g: Generation): string[] =>
+    DUMP_FLAGS.filter((f) => f.generation === g && values[f.name] !== undefined).map((f) => `--${f.name}`);
+  const v1 = given('v1');
+  const v2 = given('v2');
+  if (v1.length > 0 && v2.length > 0) {
+    throw new DumpFlagError(
+      `flags of both kubedump generations were given (${v1.join(', ')} and ${v2.join(', ')}): use either the first generation's --sanitize/--label-selector/--include-dependants or the second's filter flags, e.g. --include-namespaces=demo`,
+    );
+  }
+  const get = (name: string): FlagReader => new FlagReader(must(specs.get(name)), values[name]);
+
+  const base: DumpRequestBase = {
+    namespace: get('namespace').dnsLabel('default'),
+    backupSession: get('backupsession').objectName(),
+    enableCache: get('enable-cache').bool(true),
+    scratchDir: get('scratch-dir').absolutePath('/kubestash-tmp'),
+  };
+  if (v1.length > 0) {
+    const selector = get('label-selector');
+    return {
+      ...base,
+      generation: 'v1',
+      sanitize: get('sanitize').bool(true),
+      labelSelectorText: selector.text().trim(),
+      labelSelector: selector.selector(),
+      includeDependants: get('include-dependants').bool(false),
+    };
+  }
+  return {
+    ...base,
+    generation: 'v2',
+    includeNamespaces: get('include-namespaces').list(namespaceProblem),
+    excludeNamespaces: get('exclude-namespaces').list(namespaceProblem),
+    includeResources: get('include-resources').list(resourceProblem),
+    excludeResources: get('exclude-resources').list(resourceProblem),
+    includeClusterResources: get('include-cluster-resources').bool(false),
+    andLabelSelectors: get('and-label-selectors').list(labelTokenProblem),
+    orLabelSelectors: get('or-label-selectors').list(labelTokenProblem),
+  };
+}
+
+function must<T>(v: T | undefined): T {
+  if (v === undefined) throw new Error('flag table is missing an entry');
+  return v;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PLURAL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** Go's strconv.ParseBool spellings, which KubeStash's flag parsing accepts. */
+const TRUE = ['1', 't', 'T', 'true', 'True', 'TRUE'];
+const FALSE = ['0', 'f', 'F', 'false', 'False', 'FALSE'];
+
+/** Reads one flag's value; every failure names the flag and shows its example. */
+class FlagReader {
+  private readonly spec: FlagSpec;
+  private readonly value: string | boolean | undefined;
+
+  constructor(spec: FlagSpec, value: string | boolean | undefined) {
+    this.spec = spec;
+    this.value = value;
+  }
+
+  private fail(problem: string): never {
+    throw new DumpFlagError(`--${this.spec.name}: ${problem}; e.g. --${this.spec.name}=${this.spec.example}`);
+  }
+
+  text(): string {
+    if (this.value === true) this.fail('needs a value');
+    return this.value === undefined || this.value === false ? '' : this.value;
+  }
+
+  bool(fallback: boolean): boolean {
+    if (typeof this.value === 'boolean') return this.value;
+    const v = (this.value ?? '').trim();
+    if (v === '') return fallback;
+    if (TRUE.includes(v)) return true;
+    if (FALSE.includes(v)) return false;
+    return this.fail(`must be true or false, got ${JSON.stringify(this.value)}`);
+  }
+
+  dnsLabel(fallback: string): string {
+    const v = this.text().trim();
+    if (v === '') return fallback;
+    if (v.length > 63 || !DNS_LABEL.test(v)) {
+      this.fail(
+        `${JSON.stringify(v)} is not a namespace name (at most 63 lowercase letters, digits and '-')`,
+      );
+    }
+    return v;
+  }
+
+  objectName(): string {
+    const v = this.text().trim();
+    if (v === '') this.fail(`is required: the name of the BackupSession this Job runs for`);
+    if (v.length > 253 || !DNS_SUBDOMAIN.test(v)) {
+      this.fail(`${JSON.stringify(v)} is not an object name (lowercase letters, digits, '-' and '.')`);
+    }
+    return v;
+  }
+
+  absolutePath(fallback: string): string {
+    const v = this.text().trim();
+    if (v === '') return fallback;
+    if (!v.startsWith('/')) this.fail(`${JSON.stringify(v)} is not an absolute path`);
+    return v.length > 1 ? v.replace(/\/+$/, '') : v;
+  }
+
+  selector(): LabelSelectorObject {
+    try {
+      return parseSelectorText(this.text());
+    } catch (err) {
+      if (err instanceof SelectorSyntaxError) this.fail(`not a label selector: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Comma-separated entries, blanks dropped; `problem` says why an entry is invalid. */
+  list(problem: (entry: string) => string | undefined): string[] {
+    const entries = parseFilterList(this.text());
+    for (const e of entries) {
+      const p = problem(e);
+      if (p) this.fail(p);
+    }
+    return entries;
+  }
+}
+
+function namespaceProblem(entry: string): string | undefined {
+  if (entry === '*') return undefined;
+  if (entry.length > 63 || !DNS_LABEL.test(entry)) {
+    return `${JSON.stringify(entry)} is not a namespace name (lowercase letters, digits and '-')`;
+  }
+  return undefined;
+}
+
+/** A resource is named `plural` (core group) or `plural.group`, as discovery spells them; `*` is all. */
+function resourceProblem(entry: string): string | undefined {
+  if (entry === '*') return undefined;
+  const dot = entry.indexOf('.');
+  const plural = dot >= 0 ? entry.slice(0, dot) : entry;
+  const group = dot >= 0 ? entry.slice(dot + 1) : '';
+  const ok = PLURAL.test(plural) && (dot < 0 || (group.length <= 253 && DNS_SUBDOMAIN.test(group)));
+  if (ok) return undefined;
+  return `${JSON.stringify(entry)} is not a resource: write the lowercase plural (pods) or plural.group (deployments.apps), not a kind or a subresource`;
+}
+
+/** A label token is `key:value`, `key=value` or a bare `key`. */
+function labelTokenProblem(entry: string): string | undefined {
+  const at = entry.search(/[:=]/);
+  const key = at >= 0 ? entry.slice(0, at) : entry;
+  const value = at >= 0 ? entry.slice(at + 1) : '';
+  const problem = labelKeyProblem(key) ?? labelValueProblem(value);
+  return problem ? `${JSON.stringify(entry)}: ${problem} (write key:value, key=value or key)` : undefined;
+}
