@@ -71,6 +71,17 @@ const MODULES: LazyModule[] = [
       },
     ],
   },
+  {
+    load: async () => (await import('../tasks/kubedump/command.ts')).registerKubedumpCommands,
+    commands: [
+      {
+        name: 'kubedump',
+        term: 'kubedump',
+        description:
+          "back up and restore Kubernetes manifests (the commands of KubeStash's kubedump Functions)",
+      },
+    ],
+  },
 ];
 
 /**
