@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { apiVersionOf, K8S, type ResourceType } from '../api/resource-type.ts';
+import { apiVersionOf, K8S, KUBESTASH, type ResourceType } from '../api/resource-type.ts';
 import { apiMessage } from '../kube/errors.ts';
 import type { KubeClient, KubeObject } from '../kube/types.ts';
 import { waitFor } from './probe.ts';
@@ -28,9 +28,11 @@ export function manifests(dir: string): KubeObject[] {
   return out;
 }
 
-/** The resource of a built-in object of deploy/ (namespaces, RBAC, webhook configurations). */
+/** The resource of an object of deploy/ (namespaces, RBAC, webhook configurations, the Addon catalog). */
 export function resourceFor(obj: KubeObject): ResourceType {
-  const r = Object.values(K8S).find((x) => x.kind === obj.kind && apiVersionOf(x) === obj.apiVersion);
+  const r = [...Object.values(K8S), ...Object.values(KUBESTASH)].find(
+    (x) => x.kind === obj.kind && apiVersionOf(x) === obj.apiVersion,
+  );
   if (!r) throw new Error(`no resource known for ${obj.apiVersion} ${obj.kind} (add it to K8S in src/api)`);
   return r;
 }
@@ -56,7 +58,8 @@ export function definedResource(crd: V1CustomResourceDefinition): ResourceType {
 
 /**
  * Server-side applies deploy/crds/*.yaml and waits until every CRD is Established and its resource is
- * served. Every CRD is tried; the error names each one the API server refused.
+ * served, then applies the Addon catalog beside it (deploy/addons). Every CRD is tried; the error names each
+ * one the API server refused.
  */
 export async function installCrds(
   client: KubeClient,
@@ -104,5 +107,7 @@ export async function installCrds(
       ),
     ),
   );
-  log?.(`installed ${crds.length} CRDs`);
+  const catalog = manifests(join(dir, '..', 'addons'));
+  await applyAll(client, catalog);
+  log?.(`installed ${crds.length} CRDs and ${catalog.length} Addons and Functions`);
 }
