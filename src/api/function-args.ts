@@ -1,6 +1,10 @@
 // The container args of a task's Job: a Function's args with their `${name:=default}` references resolved
 // against the built-in variables of the session and the parameters of the Addon task, as KubeStash resolves
 // them, so a catalog Function (kubedump-backup, kubedump-restore) runs with the same argv under either operator.
+import type { Task } from './kinds/addon.ts';
+import type { TaskReference } from './kinds/addon-info.ts';
+import type { FunctionSpec } from './kinds/function.ts';
+import type { TypedObjectReference } from './kinds/references.ts';
 
 /**
  * The variables every Function may refer to, as KubeStash names them; the session that runs a task provides
@@ -149,4 +153,58 @@ export function resolveFunctionArgs(input: FunctionArgsInput): FunctionArgs {
     unusedParams: given.filter((n) => !referenced.has(n)).sort(),
     unknownVariables: [...unknown].sort(),
   };
+}
+
+/** What a backup session knows about itself, for its Job's built-in variables. */
+export interface BackupSessionValues {
+  /** Namespace of the BackupSession (and of its invoker). */
+  namespace: string;
+  backupSession: string;
+  invokerKind: string;
+  invokerName: string;
+  /** `spec.target` of the invoker; absent for a cluster backup. */
+  target?: TypedObjectReference;
+}
+
+/**
+ * The built-in variables of a backup Job. The target's namespace defaults to the session's, as an unset
+ * `spec.target.namespace` means the BackupConfiguration's namespace.
+ */
+export function backupBuiltins(v: BackupSessionValues): BuiltinVariables {
+  const builtins: BuiltinVariables = {
+    namespace: v.namespace,
+    backupSession: v.backupSession,
+    invokerKind: v.invokerKind,
+    invokerName: v.invokerName,
+  };
+  if (v.target) {
+    builtins.targetApiGroup = v.target.apiGroup ?? '';
+    builtins.targetKind = v.target.kind ?? '';
+    builtins.targetName = v.target.name;
+    builtins.targetNamespace = v.target.namespace ?? v.namespace;
+  }
+  return builtins;
+}
+
+/**
+ * The container args for one Addon task run by a session: the Function's args resolved with the task's
+ * parameters, the session's params and plain-valued variables of its task reference (variables taken from
+ * Secrets or ConfigMaps are for the container's environment, not its args).
+ */
+export function taskArgs(
+  fn: Pick<FunctionSpec, 'args'>,
+  task: Pick<Task, 'name' | 'parameters'>,
+  ref: Pick<TaskReference, 'params' | 'variables'> | undefined,
+  builtins: BuiltinVariables,
+): FunctionArgs {
+  const variables: Record<string, string> = {};
+  for (const e of ref?.variables ?? []) if (e.value !== undefined) variables[e.name] = e.value;
+  return resolveFunctionArgs({
+    args: fn.args ?? [],
+    parameters: task.parameters ?? [],
+    ...(ref?.params !== undefined ? { params: ref.params } : {}),
+    builtins,
+    variables,
+    task: task.name,
+  });
 }

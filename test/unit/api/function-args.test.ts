@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FunctionArgsError, resolveFunctionArgs } from '../../../src/api/function-args.ts';
+import {
+  FunctionArgsError,
+  backupBuiltins,
+  resolveFunctionArgs,
+  taskArgs,
+} from '../../../src/api/function-args.ts';
 import type { ParameterDeclaration } from '../../../src/api/function-args.ts';
 
 // The catalog's kubedump Functions and Addon task parameters, current (v2) and up to v2025.4.30 (v1).
@@ -314,6 +319,76 @@ void describe('failures', () => {
       () => resolveFunctionArgs({ args: [], params: { IncludeNamespaces: ['a', 'b'] }, builtins: {} }),
       /param IncludeNamespaces must be a string/,
       /IncludeNamespaces: "a,b"/,
+    );
+  });
+});
+
+void describe('a backup Job of a session', () => {
+  void test('gets the session, invoker and target as built-in variables', () => {
+    assert.deepEqual(
+      backupBuiltins({
+        namespace: 'demo',
+        backupSession: 'bs-1',
+        invokerKind: 'BackupConfiguration',
+        invokerName: 'application-manifest-backup',
+        target: { apiGroup: 'apps', kind: 'Deployment', name: 'web' },
+      }),
+      {
+        namespace: 'demo',
+        backupSession: 'bs-1',
+        invokerKind: 'BackupConfiguration',
+        invokerName: 'application-manifest-backup',
+        targetApiGroup: 'apps',
+        targetKind: 'Deployment',
+        targetName: 'web',
+        targetNamespace: 'demo',
+      },
+    );
+  });
+
+  void test('of a cluster backup has no target variables', () => {
+    const b = backupBuiltins({
+      namespace: 'demo',
+      backupSession: 'bs-1',
+      invokerKind: 'BackupConfiguration',
+      invokerName: 'bc',
+    });
+    assert.equal(b.targetName, undefined);
+  });
+
+  void test('runs the task Function with the session params and plain task variables', () => {
+    const r = taskArgs(
+      { args: [...BACKUP_V2_ARGS, '--extra=${extra:=none}'] },
+      { name: 'manifest-backup', parameters: BACKUP_V2_PARAMS },
+      {
+        params: { IncludeNamespaces: 'kubedb,db' },
+        variables: [
+          { name: 'extra', value: 'x' },
+          { name: 'fromSecret', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+        ],
+      },
+      backupBuiltins({
+        namespace: 'demo',
+        backupSession: 'bs-1',
+        invokerKind: 'BackupConfiguration',
+        invokerName: 'bc',
+      }),
+    );
+    assert.equal(r.args[8], '--include-namespaces=kubedb,db');
+    assert.equal(r.args.at(-1), '--extra=x');
+    assert.deepEqual(r.unknownVariables, []);
+  });
+
+  void test('of a task without a reference runs with the Addon defaults', () => {
+    const r = taskArgs(
+      { args: BACKUP_V1_ARGS },
+      { name: 'manifest-backup', parameters: BACKUP_V1_PARAMS },
+      undefined,
+      { namespace: 'demo', backupSession: 'bs-1' },
+    );
+    assert.equal(
+      r.args.join(' '),
+      'backup --namespace=demo --backupsession=bs-1 --enable-cache=true --scratch-dir=/kubestash-tmp --sanitize=true --label-selector= --include-dependants=false',
     );
   });
 });
