@@ -35,7 +35,9 @@ test-integration:
 test: setup
 	$(MAKE) --no-print-directory typecheck lint test-unit test-integration
 
-demo: setup
+# The demo needs the control plane and restic, not the object-store emulators (MinIO, fake-gcs-server).
+demo:
+	tools/setup.sh kubernetes etcd restic
 	$(RUN) node --disable-warning=ExperimentalWarning tools/demo.ts
 
 # Benchmarks print Cairn against a baseline in the same run (restic alone; plain Node); they assert nothing.

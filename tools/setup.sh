@@ -2,7 +2,8 @@
 # Installs everything Cairn's build, tests and demo need, from nothing; safe to run again (each step is
 # skipped when its result is already there). Prints each step and how long it took.
 #   Node.js (pinned, into .tools/) when the system Node is older than 22.19; npm packages (npm ci);
-#   the Go-built test binaries into ${CAIRN_CACHE:-~/.cache/cairn} (tools/testbin/build.sh).
+#   the Go-built test binaries into ${CAIRN_CACHE:-~/.cache/cairn} (tools/testbin/build.sh): all of them, or
+#   only those named as arguments (`tools/setup.sh kubernetes etcd restic` is what the demo needs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -43,6 +44,6 @@ fi
 
 # 3. Go-built binaries.
 t=$SECONDS
-tools/testbin/build.sh
+tools/testbin/build.sh "$@"
 step "test binaries ready ($((SECONDS - t))s)"
 step "done in $((SECONDS - total))s"

@@ -44,3 +44,30 @@ test('setup that cannot reach the Go module proxy says so', () => {
     rmSync(modcache, { recursive: true, force: true });
   }
 });
+
+test('setup builds only the binaries it is asked for, as make demo asks for the control plane and restic', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'cairn-setup-'));
+  try {
+    const versions = spawnSync(
+      'bash',
+      ['-c', `. ${join(projectRoot, 'tools/testbin/versions.env')}; echo "$RESTIC_VERSION"`],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout.trim();
+    assert.match(versions, /^v\d+\.\d+\.\d+$/, 'RESTIC_VERSION in tools/testbin/versions.env');
+    // A cached restic: setup must find it and build nothing else (no Go on PATH, so any build would fail).
+    const dir = join(cache, 'bin', `restic-${versions}`);
+    spawnSync('mkdir', ['-p', dir]);
+    spawnSync('bash', ['-c', `printf '#!/bin/sh\\n' > ${dir}/restic && chmod +x ${dir}/restic`]);
+    const r = spawnSync('bash', [join(projectRoot, 'tools/setup.sh'), 'restic'], {
+      env: { HOME: process.env.HOME ?? '', CAIRN_CACHE: cache, PATH: `${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /restic\s+v\S+ cached/);
+    assert.doesNotMatch(r.stdout, /minio|fake-gcs-server|kubernetes|etcd/);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
