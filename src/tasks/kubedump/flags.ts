@@ -1,7 +1,7 @@
 // The flags of `cairn kubedump backup`, which are those of KubeStash's kubedump Function in both of its
 // generations, and the one pure function that turns their values into a validated DumpRequest. The
 // Function's args are templated (`--label-selector=${labelSelector:=}`), so every flag arrives with a value,
-// often empty: an empty value means the flag's default.
+// often empty: an empty value means the flag is not set and has its default.
 import { parseFilterList } from '../../api/kubedump-filter.ts';
 import {
   parseSelectorText,
@@ -152,17 +152,18 @@ interface DumpRequestBase {
   scratchDir: string;
 }
 
-export interface DumpRequestV1 extends DumpRequestBase {
-  generation: 'v1';
+/** The first generation's options, at their defaults when not set. */
+export interface V1Options {
   sanitize: boolean;
-  /** The selector as written ('' for none) and as a LabelSelector object. */
+  /** The selector as written ('' for none), for the server-side LIST. */
   labelSelectorText: string;
+  /** The same selector as a LabelSelector object, for matching on this side. */
   labelSelector: LabelSelectorObject;
   includeDependants: boolean;
 }
 
-export interface DumpRequestV2 extends DumpRequestBase {
-  generation: 'v2';
+/** The second generation's filter, at its defaults when not set. */
+export interface V2Options {
   includeNamespaces: string[];
   excludeNamespaces: string[];
   includeResources: string[];
@@ -172,8 +173,17 @@ export interface DumpRequestV2 extends DumpRequestBase {
   orLabelSelectors: string[];
 }
 
-/** A validated request of `cairn kubedump backup`; the generation is that of the flags given. */
-export type DumpRequest = DumpRequestV1 | DumpRequestV2;
+/** A validated request of `cairn kubedump backup`. */
+export interface DumpRequest extends DumpRequestBase {
+  /**
+   * The generation whose own flags were set (given with a non-empty value); undefined when none were, as
+   * with Cairn's catalog Function, which passes the flags of both generations, empty unless a param sets
+   * them. The target then decides (see plan.ts).
+   */
+  generation: Generation | undefined;
+  v1: V1Options;
+  v2: V2Options;
+}
 
 /** A flag value that cannot be used; the message names the flag and shows a valid value. */
 export class DumpFlagError extends Error {}
@@ -181,11 +191,16 @@ export class DumpFlagError extends Error {}
 /** Flag values by flag name (without dashes); a boolean flag given bare is `true`. */
 export type FlagValues = Readonly<Record<string, string | boolean | undefined>>;
 
+/** Whether a flag was set: given bare, or with a value that is not blank. */
+function isSet(value: string | boolean | undefined): boolean {
+  return value === true || (typeof value === 'string' && value.trim() !== '');
+}
+
 /**
- * Validates flag values into a DumpRequest. The generation is v1 when any of --sanitize, --label-selector,
- * --include-dependants is given, v2 otherwise (the current catalog); flags of both generations together are
- * refused, since no Function passes both and the two select differently. Throws DumpFlagError on the first
- * unknown flag or malformed value.
+ * Validates flag values into a DumpRequest, every option of both generations read (at its default when
+ * unset). Setting flags of both generations is refused, since they select differently and no
+ * configuration written for one generation sets the other's. Throws DumpFlagError on the first unknown
+ * flag or malformed value.
  */
 export function parseDumpFlags(values: FlagValues): DumpRequest {
   const specs = new Map(DUMP_FLAGS.map((f) => [f.name, f]));
@@ -196,44 +211,38 @@ export function parseDumpFlags(values: FlagValues): DumpRequest {
       );
     }
   }
-  const given = (g: Generation): string[] =>
-    DUMP_FLAGS.filter((f) => f.generation === g && values[f.name] !== undefined).map((f) => `--${f.name}`);
-  const v1 = given('v1');
-  const v2 = given('v2');
+  const set = (g: Generation): string[] =>
+    DUMP_FLAGS.filter((f) => f.generation === g && isSet(values[f.name])).map((f) => `--${f.name}`);
+  const v1 = set('v1');
+  const v2 = set('v2');
   if (v1.length > 0 && v2.length > 0) {
     throw new DumpFlagError(
-      `flags of both kubedump generations were given (${v1.join(', ')} and ${v2.join(', ')}): use either the first generation's --sanitize/--label-selector/--include-dependants or the second's filter flags, e.g. --include-namespaces=demo`,
+      `flags of both kubedump generations were set (${v1.join(', ')} and ${v2.join(', ')}): use either the first generation's --sanitize/--label-selector/--include-dependants or the second's filter flags, e.g. --include-namespaces=demo`,
     );
   }
   const get = (name: string): FlagReader => new FlagReader(must(specs.get(name)), values[name]);
-
-  const base: DumpRequestBase = {
+  const selector = get('label-selector');
+  return {
     namespace: get('namespace').dnsLabel('default'),
     backupSession: get('backupsession').objectName(),
     enableCache: get('enable-cache').bool(true),
     scratchDir: get('scratch-dir').absolutePath('/kubestash-tmp'),
-  };
-  if (v1.length > 0) {
-    const selector = get('label-selector');
-    return {
-      ...base,
-      generation: 'v1',
+    generation: v1.length > 0 ? 'v1' : v2.length > 0 ? 'v2' : undefined,
+    v1: {
       sanitize: get('sanitize').bool(true),
       labelSelectorText: selector.text().trim(),
       labelSelector: selector.selector(),
       includeDependants: get('include-dependants').bool(false),
-    };
-  }
-  return {
-    ...base,
-    generation: 'v2',
-    includeNamespaces: get('include-namespaces').list(namespaceProblem),
-    excludeNamespaces: get('exclude-namespaces').list(namespaceProblem),
-    includeResources: get('include-resources').list(resourceProblem),
-    excludeResources: get('exclude-resources').list(resourceProblem),
-    includeClusterResources: get('include-cluster-resources').bool(false),
-    andLabelSelectors: get('and-label-selectors').list(labelTokenProblem),
-    orLabelSelectors: get('or-label-selectors').list(labelTokenProblem),
+    },
+    v2: {
+      includeNamespaces: get('include-namespaces').list(namespaceProblem),
+      excludeNamespaces: get('exclude-namespaces').list(namespaceProblem),
+      includeResources: get('include-resources').list(resourceProblem),
+      excludeResources: get('exclude-resources').list(resourceProblem),
+      includeClusterResources: get('include-cluster-resources').bool(false),
+      andLabelSelectors: get('and-label-selectors').list(labelTokenProblem),
+      orLabelSelectors: get('or-label-selectors').list(labelTokenProblem),
+    },
   };
 }
 

@@ -3,7 +3,8 @@
 import { kubedumpFilter } from '../../api/kubedump-filter.ts';
 import type { KubedumpFilter } from '../../api/kubedump-filter.ts';
 import type { TypedObjectReference } from '../../api/kinds/references.ts';
-import type { DumpRequest, DumpRequestV1, DumpRequestV2 } from './flags.ts';
+import type { DumpScope as DumpDirScope } from '../../dump/select.ts';
+import type { DumpRequest, Generation, V1Options, V2Options } from './flags.ts';
 import type { LabelSelectorObject } from './selector-text.ts';
 
 /** The object a first-generation application backup starts from. */
@@ -30,7 +31,7 @@ export type DumpScope =
 export type DumpLayout = 'v2' | 'v1-cluster' | 'v1-namespace' | 'v1-application';
 
 export interface DumpPlan {
-  generation: DumpRequest['generation'];
+  generation: Generation;
   scope: DumpScope;
   /** Which resource types and objects are kept, with src/api/kubedump-filter.ts's rules. */
   filter: KubedumpFilter;
@@ -47,6 +48,8 @@ export interface DumpPlan {
   dumpDir: string;
   /** Things in the input that the plan does not use, for the Job log. */
   ignored: string[];
+  /** The scope as src/dump takes it; undefined for an application, which src/dump cannot dump yet. */
+  dumpScope: DumpDirScope | undefined;
 }
 
 export interface PlanInput {
@@ -57,16 +60,22 @@ export interface PlanInput {
   invokerNamespace: string;
 }
 
-/** Decides the plan; never fails, since the request is already valid. */
+/**
+ * Decides the plan; never fails, since the request is already valid. When no flag of either generation is
+ * set, a configuration with a target is read as a first-generation one (second-generation guides never set
+ * a target) and one without as a second-generation one, the current catalog's reading.
+ */
 export function planDump(input: PlanInput): DumpPlan {
-  const dumpDir = `${input.request.scratchDir.replace(/\/$/, '')}/manifest`;
-  return input.request.generation === 'v1'
-    ? planV1(input.request, input.target, input.invokerNamespace, dumpDir)
-    : planV2(input.request, input.target, dumpDir);
+  const { request, target } = input;
+  const dumpDir = `${request.scratchDir.replace(/\/$/, '')}/manifest`;
+  const generation = request.generation ?? (target ? 'v1' : 'v2');
+  return generation === 'v1'
+    ? planV1(request.v1, target, input.invokerNamespace, dumpDir)
+    : planV2(request.v2, target, dumpDir);
 }
 
 function planV1(
-  request: DumpRequestV1,
+  request: V1Options,
   target: TypedObjectReference | undefined,
   invokerNamespace: string,
   dumpDir: string,
@@ -83,6 +92,12 @@ function planV1(
       listNamespaces: undefined,
       layout: 'v1-cluster',
       ignored: request.includeDependants ? ['--include-dependants (only for an application target)'] : [],
+      dumpScope: {
+        generation: 'v1',
+        target: 'cluster',
+        sanitize: request.sanitize,
+        ...(selector ? { labelSelector: request.labelSelectorText } : {}),
+      },
     };
   }
   const group = target.apiGroup ?? '';
@@ -96,6 +111,13 @@ function planV1(
       listNamespaces: [target.name],
       layout: 'v1-namespace',
       ignored: request.includeDependants ? ['--include-dependants (only for an application target)'] : [],
+      dumpScope: {
+        generation: 'v1',
+        target: 'namespace',
+        namespace: target.name,
+        sanitize: request.sanitize,
+        ...(selector ? { labelSelector: request.labelSelectorText } : {}),
+      },
     };
   }
   // An application is its root object and the objects it owns, found by name and ownerReferences rather
@@ -113,10 +135,11 @@ function planV1(
     listNamespaces: [namespace],
     layout: 'v1-application',
     ignored: selector ? ['--label-selector (not applied to an application target)'] : [],
+    dumpScope: undefined,
   };
 }
 
-function planV2(request: DumpRequestV2, target: TypedObjectReference | undefined, dumpDir: string): DumpPlan {
+function planV2(request: V2Options, target: TypedObjectReference | undefined, dumpDir: string): DumpPlan {
   const filter = kubedumpFilter({
     includeNamespaces: request.includeNamespaces,
     excludeNamespaces: request.excludeNamespaces,
@@ -140,6 +163,7 @@ function planV2(request: DumpRequestV2, target: TypedObjectReference | undefined
     sanitize: 'v2',
     layout: 'v2',
     dumpDir,
+    dumpScope: { generation: 'v2', filter },
     ignored: target
       ? [
           `spec.target ${target.kind ?? ''}/${target.name} (the second generation selects with the filter flags only)`,

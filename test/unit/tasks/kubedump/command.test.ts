@@ -54,24 +54,24 @@ void describe('cairn kubedump backup', () => {
     const r = await parse(V2_ARGV);
     assert.ok(r?.generation === 'v2');
     assert.equal(r.namespace, 'demo');
-    assert.deepEqual(r.includeNamespaces, ['demo-a', 'demo-b']);
-    assert.deepEqual(r.andLabelSelectors, []);
-    assert.deepEqual(r.orLabelSelectors, ['app:my-app', 'app:my-sts']);
-    assert.equal(r.includeClusterResources, true);
+    assert.deepEqual(r.v2.includeNamespaces, ['demo-a', 'demo-b']);
+    assert.deepEqual(r.v2.andLabelSelectors, []);
+    assert.deepEqual(r.v2.orLabelSelectors, ['app:my-app', 'app:my-sts']);
+    assert.equal(r.v2.includeClusterResources, true);
   });
 
   void test('the argv of the first generation Function reaches the run as a v1 request', async () => {
     const r = await parse(V1_ARGV);
     assert.ok(r?.generation === 'v1');
-    assert.equal(r.labelSelectorText, 'k8s-app=kube-dns');
-    assert.equal(r.sanitize, true);
-    assert.equal(r.includeDependants, false);
+    assert.equal(r.v1.labelSelectorText, 'k8s-app=kube-dns');
+    assert.equal(r.v1.sanitize, true);
+    assert.equal(r.v1.includeDependants, false);
   });
 
   void test('values may also follow the flag as a separate argument, and a bare boolean flag means true', async () => {
     const r = await parse(['--namespace', 'demo', '--backupsession', 'bs', '--include-dependants']);
     assert.ok(r?.generation === 'v1');
-    assert.equal(r.includeDependants, true);
+    assert.equal(r.v1.includeDependants, true);
     assert.equal(r.namespace, 'demo');
   });
 

@@ -1,20 +1,35 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DUMP_FLAGS, DumpFlagError, parseDumpFlags } from '../../../../src/tasks/kubedump/flags.ts';
-import type { DumpRequestV1, DumpRequestV2, FlagValues } from '../../../../src/tasks/kubedump/flags.ts';
+import type { DumpRequest, FlagValues, V1Options, V2Options } from '../../../../src/tasks/kubedump/flags.ts';
 
 const SESSION = { namespace: 'demo', backupsession: 'cluster-resources-backup-frequent-backup-1701234567' };
 
-function v1(values: FlagValues): DumpRequestV1 {
+function v1(values: FlagValues): V1Options {
   const r = parseDumpFlags(values);
   assert.equal(r.generation, 'v1');
-  return r;
+  return r.v1;
 }
-function v2(values: FlagValues): DumpRequestV2 {
+function v2(values: FlagValues): V2Options {
   const r = parseDumpFlags(values);
   assert.equal(r.generation, 'v2');
-  return r;
+  return r.v2;
 }
+const V1_DEFAULTS: V1Options = {
+  sanitize: true,
+  labelSelectorText: '',
+  labelSelector: { matchExpressions: [] },
+  includeDependants: false,
+};
+const V2_DEFAULTS: V2Options = {
+  includeNamespaces: [],
+  excludeNamespaces: [],
+  includeResources: [],
+  excludeResources: [],
+  includeClusterResources: false,
+  andLabelSelectors: [],
+  orLabelSelectors: [],
+};
 function fails(values: FlagValues, ...patterns: RegExp[]): void {
   assert.throws(
     () => parseDumpFlags(values),
@@ -27,8 +42,8 @@ function fails(values: FlagValues, ...patterns: RegExp[]): void {
 }
 
 void describe('flags both generations pass', () => {
-  void test('the values the current Function resolves to with the Addon defaults give a v2 request', () => {
-    const r = v2({
+  void test("the values KubeStash's current Function resolves to with its Addon defaults give a v2 request", () => {
+    const r: DumpRequest = parseDumpFlags({
       ...SESSION,
       'enable-cache': 'true',
       'scratch-dir': '/kubestash-tmp',
@@ -46,18 +61,34 @@ void describe('flags both generations pass', () => {
       backupSession: SESSION.backupsession,
       enableCache: true,
       scratchDir: '/kubestash-tmp',
-      includeNamespaces: [],
-      excludeNamespaces: [],
-      includeResources: [],
-      excludeResources: [],
-      includeClusterResources: false,
-      andLabelSelectors: [],
-      orLabelSelectors: [],
+      v1: V1_DEFAULTS,
+      v2: V2_DEFAULTS,
     });
   });
 
+  void test("Cairn's catalog Function with no params set leaves the generation to the target", () => {
+    const empty = Object.fromEntries(DUMP_FLAGS.map((f) => [f.name, '']));
+    const r = parseDumpFlags({
+      ...empty,
+      ...SESSION,
+      'enable-cache': 'true',
+      'scratch-dir': '/kubestash-tmp',
+    });
+    assert.equal(r.generation, undefined);
+    assert.deepEqual(r.v1, V1_DEFAULTS);
+    assert.deepEqual(r.v2, V2_DEFAULTS);
+  });
+
+  void test('empty flags of the other generation do not count as set', () => {
+    assert.equal(parseDumpFlags({ ...SESSION, sanitize: '', 'include-namespaces': 'demo' }).generation, 'v2');
+    assert.equal(
+      parseDumpFlags({ ...SESSION, sanitize: 'false', 'include-namespaces': ' ' }).generation,
+      'v1',
+    );
+  });
+
   void test('empty values take the defaults of the Function and Addon', () => {
-    const r = v2({ namespace: '', backupsession: 'bs', 'enable-cache': '', 'scratch-dir': '' });
+    const r = parseDumpFlags({ namespace: '', backupsession: 'bs', 'enable-cache': '', 'scratch-dir': '' });
     assert.equal(r.namespace, 'default');
     assert.equal(r.enableCache, true);
     assert.equal(r.scratchDir, '/kubestash-tmp');
@@ -150,7 +181,7 @@ void describe('first generation flags', () => {
   });
 
   void test('empty --sanitize and --include-dependants take their defaults', () => {
-    const r = v1({ ...SESSION, sanitize: '', 'include-dependants': '' });
+    const r = parseDumpFlags({ ...SESSION, sanitize: '', 'include-dependants': '' }).v1;
     assert.equal(r.sanitize, true);
     assert.equal(r.includeDependants, false);
   });
@@ -284,7 +315,7 @@ void describe('second generation flags', () => {
   void test('flags of both generations together are refused, naming them', () => {
     fails(
       { ...SESSION, sanitize: 'true', 'include-namespaces': 'demo' },
-      /both kubedump generations/,
+      /both kubedump generations were set/,
       /--sanitize/,
       /--include-namespaces/,
     );

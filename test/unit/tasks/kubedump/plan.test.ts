@@ -31,6 +31,7 @@ void describe('first generation plans follow the target', () => {
     assert.equal(shouldIncludeObject(p.filter, { namespace: 'kube-system' }), true);
     assert.equal(p.labelSelector, undefined);
     assert.deepEqual(p.ignored, []);
+    assert.deepEqual(p.dumpScope, { generation: 'v1', target: 'cluster', sanitize: true });
   });
 
   void test('the filter guide selector applies to the cluster scope', () => {
@@ -38,6 +39,12 @@ void describe('first generation plans follow the target', () => {
     assert.ok(p.labelSelector);
     assert.equal(selectorMatches(p.labelSelector, { 'k8s-app': 'kube-dns' }), true);
     assert.equal(selectorMatches(p.labelSelector, { 'k8s-app': 'metrics-server' }), false);
+    assert.deepEqual(p.dumpScope, {
+      generation: 'v1',
+      target: 'cluster',
+      sanitize: true,
+      labelSelector: 'k8s-app=kube-dns',
+    });
   });
 
   void test('a Namespace target dumps only the namespaced objects of that namespace', () => {
@@ -81,7 +88,9 @@ void describe('first generation plans follow the target', () => {
   });
 
   void test('sanitize=false keeps the objects as the server returns them', () => {
-    assert.equal(plan({ ...V1, sanitize: 'false' }).sanitize, 'none');
+    const p = plan({ ...V1, sanitize: 'false' });
+    assert.equal(p.sanitize, 'none');
+    assert.deepEqual(p.dumpScope, { generation: 'v1', target: 'cluster', sanitize: false });
   });
 
   void test('flags that do not apply to the scope are reported, not silently used', () => {
@@ -136,12 +145,63 @@ void describe('second generation plans follow the filter flags', () => {
     );
   });
 
-  void test('a target is reported as ignored', () => {
-    const p = plan(SESSION, { apiGroup: '', kind: 'Namespace', name: 'demo' });
+  void test('a target is reported as ignored when second-generation flags are set', () => {
+    const p = plan(
+      { ...SESSION, 'include-cluster-resources': 'true' },
+      { apiGroup: '', kind: 'Namespace', name: 'demo' },
+    );
     assert.deepEqual(p.scope, { kind: 'filter' });
     assert.match(p.ignored[0] ?? '', /spec\.target Namespace\/demo/);
   });
 
+  void test('src/dump gets the filter', () => {
+    const p = plan({ ...SESSION, 'include-namespaces': 'demo' });
+    assert.deepEqual(p.dumpScope, { generation: 'v2', filter: p.filter });
+  });
+});
+
+void describe('with no flag of either generation set (the catalog Function without params)', () => {
+  const NONE = {
+    ...SESSION,
+    sanitize: '',
+    'label-selector': '',
+    'include-dependants': '',
+    'include-namespaces': '',
+    'include-cluster-resources': '',
+  };
+
+  void test('a configuration without a target is a second-generation backup of every namespace', () => {
+    const p = plan(NONE);
+    assert.equal(p.generation, 'v2');
+    assert.deepEqual(p.scope, { kind: 'filter' });
+    assert.equal(shouldIncludeResource(p.filter, 'clusterroles.rbac.authorization.k8s.io', false), false);
+  });
+
+  void test('a Namespace target, as in the first-generation namespace guide, is a v1 namespace backup', () => {
+    const p = plan(NONE, { apiGroup: '', kind: 'Namespace', name: 'kube-system' });
+    assert.equal(p.generation, 'v1');
+    assert.deepEqual(p.scope, { kind: 'namespace', namespace: 'kube-system' });
+    assert.equal(p.sanitize, 'v1');
+    assert.deepEqual(p.dumpScope, {
+      generation: 'v1',
+      target: 'namespace',
+      namespace: 'kube-system',
+      sanitize: true,
+    });
+  });
+
+  void test('a workload target is a v1 application backup without dependants', () => {
+    const p = plan(NONE, { apiGroup: 'apps', kind: 'Deployment', name: 'web', namespace: 'prod' });
+    assert.deepEqual(p.scope, {
+      kind: 'application',
+      root: { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'prod' },
+      includeDependants: false,
+    });
+    assert.equal(p.dumpScope, undefined);
+  });
+});
+
+void describe('dump directory', () => {
   void test('the dump directory is under the scratch directory, also when that is the root', () => {
     assert.equal(plan({ ...SESSION, 'scratch-dir': '/' }).dumpDir, '/manifest');
     assert.equal(plan({ ...SESSION, 'scratch-dir': '/tmp/x/' }).dumpDir, '/tmp/x/manifest');
