@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Addon, Task } from '../../src/api/kinds/addon.ts';
 import type { FunctionObject } from '../../src/api/kinds/function.ts';
+import { BUILTIN_VARIABLES, backupBuiltins, taskArgs } from '../../src/api/function-args.ts';
 import { projectRoot } from '../../src/devcluster/toolchain.ts';
+import { parseDumpFlags, type FlagValues } from '../../src/tasks/kubedump/flags.ts';
 
 const DEPLOY = join(projectRoot, 'deploy');
 const CATALOG = join(DEPLOY, 'addons');
@@ -127,22 +129,7 @@ function variables(arg: string): string[] {
   return [...arg.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=[^}]*)?\}/g)].map((m) => m[1] ?? '');
 }
 
-/** The variables the operator always provides (the API reference, Addon and Function). */
-const BUILT_IN = new Set([
-  'namespace',
-  'backupSession',
-  'restoreSession',
-  'backupVerificationSession',
-  'snapshot',
-  'enableCache',
-  'interimDataDir',
-  'invokerKind',
-  'invokerName',
-  'imageRegistry',
-  'imageRepo',
-  'imageTag',
-  'licenseApiService',
-]);
+const BUILT_IN = new Set<string>(BUILTIN_VARIABLES);
 
 void describe('deploy/addons', () => {
   void test('holds the Addon kubedump-addon and the Functions kubedump-backup and kubedump-restore, nothing else', () => {
@@ -285,6 +272,57 @@ void describe("KubeStash's kubedump material applies to the catalog", () => {
     // Other Addons the guides name are for databases, which Cairn does not back up.
     assert.deepEqual([...new Set(refs.map((r) => r.addon))].sort(), ['kubedump-addon', 'mysql-addon']);
   });
+
+  void test('every guide backup runs `cairn kubedump backup` with flags it accepts, of the generation its params are written for', () => {
+    const v1Params = new Set(['sanitize', 'labelSelector', 'includeDependants']);
+    const backups = docs
+      .flatMap(({ file, obj }) => addonRefs(obj).map((r) => ({ file, ...r })))
+      .filter((r) => r.addon === 'kubedump-addon' && r.kind === 'backup');
+    assert.ok(backups.length >= 8, `found ${backups.length} kubedump backups`);
+    const fn = functions.get('kubedump-backup');
+    const task = tasks('backup').find((t) => t.name === 'manifest-backup');
+    assert.ok(fn && task);
+    const generations = new Set<string | undefined>();
+    for (const r of backups) {
+      const where = relative(DOCS, r.file);
+      const meta = (r.holder.metadata ?? {}) as { name?: string; namespace?: string };
+      const spec = (r.holder.spec ?? {}) as Obj;
+      const resolved = taskArgs(
+        fn.spec,
+        task,
+        r.ref,
+        backupBuiltins({
+          namespace: meta.namespace ?? 'demo',
+          backupSession: `${meta.name ?? ''}-frequent-backup-1708694700`,
+          invokerKind: 'BackupConfiguration',
+          invokerName: meta.name ?? '',
+          ...(isObj(spec.target) ? { target: spec.target as { name: string } } : {}),
+        }),
+      );
+      assert.deepEqual(
+        [resolved.undeclaredParams, resolved.unusedParams, resolved.unknownVariables],
+        [[], [], []],
+        where,
+      );
+      assert.deepEqual(resolved.args.slice(0, 2), ['kubedump', 'backup'], where);
+      const values: FlagValues = Object.fromEntries(
+        resolved.args.slice(2).map((a) => {
+          const eq = a.indexOf('=');
+          return [a.slice(2, eq), a.slice(eq + 1)];
+        }),
+      );
+      const request = parseDumpFlags(values);
+      const written = r.params.some((p) => v1Params.has(p)) ? 'v1' : r.params.length > 0 ? 'v2' : undefined;
+      assert.equal(request.generation, written, where);
+      generations.add(written);
+      assert.equal(request.backupSession, `${meta.name ?? ''}-frequent-backup-1708694700`, where);
+    }
+    assert.deepEqual(
+      generations,
+      new Set(['v1', 'v2', undefined]),
+      'guides of both generations, and ones setting no filter',
+    );
+  });
 });
 
 interface AddonRef {
@@ -292,6 +330,9 @@ interface AddonRef {
   task: string;
   kind: 'backup' | 'restore';
   params: string[];
+  /** The task reference as written, and the object holding it. */
+  ref: Obj;
+  holder: Obj;
 }
 
 /**
@@ -311,6 +352,8 @@ function addonRefs(obj: Obj): AddonRef[] {
             task: String(t.name),
             kind: k === 'addonInfo' ? 'restore' : kind,
             params: isObj(t.params) ? Object.keys(t.params) : [],
+            ref: t,
+            holder: obj,
           });
         }
       } else walk(child, kind);
