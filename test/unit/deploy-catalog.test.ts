@@ -139,14 +139,16 @@ void describe('deploy/addons', () => {
     );
   });
 
-  void test('every file is listed by its kustomization, and deploy/kustomization.yaml includes the folder', () => {
+  void test('every file is listed by its kustomization, applied apart from deploy/ once the CRDs exist', () => {
     const k = parse(readFileSync(join(CATALOG, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
     const files = yamlFiles(CATALOG)
       .map((f) => relative(CATALOG, f))
       .filter((f) => f !== 'kustomization.yaml');
     assert.deepEqual([...k.resources].sort(), files.sort());
     const top = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-    assert.ok(top.resources.includes('addons'), 'deploy/kustomization.yaml lists addons');
+    // One `kubectl apply -k deploy/` must succeed on a cluster without the CRDs, and kubectl refuses custom
+    // objects whose CRD it has not yet seen established; so the catalog is a second apply (README).
+    assert.ok(!top.resources.includes('addons'), 'deploy/kustomization.yaml must not list addons');
   });
 
   void test('every object is valid under the generated CRD, with no field the API server would drop', () => {
