@@ -6,6 +6,10 @@ import { startOperator } from '../operator/operator.ts';
 import { errorText } from '../common/redact.ts';
 import { parseDuration, parseListen, servingNames } from '../operator/settings.ts';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../webhooks/configurations.ts';
+import { cairnVersion } from './version.ts';
+
+/** Where the release images are published; the tag is the version of this `cairn`. */
+const RELEASE_IMAGE = 'ghcr.io/cairn-backup/cairn';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -26,6 +30,7 @@ interface OperatorFlags {
   renewDeadline: string;
   retryPeriod: string;
   logLevel: string;
+  image?: string;
 }
 
 export function registerOperatorCommand(program: Command): void {
@@ -79,6 +84,10 @@ export function registerOperatorCommand(program: Command): void {
     .option('--lease-duration <duration>', 'how long a lease holds without renewal', '15s')
     .option('--renew-deadline <duration>', 'how long the leader retries renewing before it steps down', '10s')
     .option('--retry-period <duration>', 'the pause between two attempts to acquire or renew', '2s')
+    .option(
+      '--image <ref>',
+      "Cairn's image for the Jobs and CronJobs the operator creates (default: $CAIRN_IMAGE, else the release's)",
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action(async (flags: OperatorFlags) => {
       const log = createLog({ level: flags.logLevel });
@@ -122,6 +131,7 @@ export function registerOperatorCommand(program: Command): void {
           retryPeriodMs: parseDuration(flags.retryPeriod),
         },
         processMetrics: true,
+        image: flags.image ?? (process.env.CAIRN_IMAGE || `${RELEASE_IMAGE}:${cairnVersion()}`),
         signal: abort.signal,
       });
       let operator;

@@ -106,7 +106,14 @@ export async function startDevEnvironment(o: DevEnvironmentOptions): Promise<Dev
       if (!withOperator) return;
       const file = createFileLog(join(o.dir, 'logs', 'operator.log'));
       closeLog = file.close;
-      operator = await startInProcessOperator(client, o.dir, cluster.info, operatorIdentity, file.log);
+      operator = await startInProcessOperator(
+        client,
+        o.dir,
+        cluster.info,
+        operatorIdentity,
+        file.log,
+        o.images[0],
+      );
       o.log?.(`the operator serves webhooks on https://127.0.0.1:${operator.webhookPort}`);
     })(),
   ]);
@@ -130,6 +137,7 @@ async function startInProcessOperator(
   info: { server: string; caPem: string },
   identity: Identity,
   log: Log,
+  image: string | undefined,
 ): Promise<Operator> {
   const deploy = join(projectRoot, 'deploy');
   await applyAll(admin, [
@@ -160,6 +168,8 @@ async function startInProcessOperator(
     },
     configurations: { mutating: MUTATING_CONFIGURATION, validating: VALIDATING_CONFIGURATION },
     leaderElection: false,
+    // The pod runner runs this image as Cairn's CLI, so the Jobs the reconcilers create run here.
+    image,
     signal: AbortSignal.timeout(60_000),
   });
   try {

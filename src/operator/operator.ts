@@ -21,9 +21,13 @@ import { admissionCaches, cacheReader } from '../webhooks/cache-reader.ts';
 import { ROUTES } from '../webhooks/routes.ts';
 import type { ClusterReader, WebhookRoute } from '../webhooks/routes.ts';
 import { admissionMetrics } from './admission-metrics.ts';
+import { BACKUP_CONTROLLERS, type ControllerFactory } from './backup-controllers.ts';
 import { createProbeServer } from './probe-server.ts';
 import { ServingCert } from './serving-cert.ts';
 import { createWebhookServer, type WebhookServer } from './webhook-server.ts';
+
+/** The image a Job or CronJob of Cairn's runs when the operator is not told one (`--image`). */
+export const DEFAULT_OPERATOR_IMAGE = 'ghcr.io/cairn-backup/cairn:0.1.0';
 
 export interface Listen {
   host: string;
@@ -57,6 +61,10 @@ export interface OperatorOptions {
   processMetrics?: boolean;
   routes?: readonly WebhookRoute[];
   reader?: ClusterReader;
+  /** Cairn's image (`repository:tag`), for the Jobs and CronJobs reconcilers create. */
+  image?: string;
+  /** The backup-flow controllers to run (default BACKUP_CONTROLLERS; tests may pass a subset). */
+  controllers?: readonly ControllerFactory[];
   /** Aborts a start that is still waiting for its first certificate (no effect once started). */
   signal?: AbortSignal;
 }
@@ -122,10 +130,19 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     },
     cmetrics,
   );
+  const deps = {
+    client: o.client,
+    informers,
+    log,
+    metrics: cmetrics,
+    image: o.image ?? DEFAULT_OPERATOR_IMAGE,
+    operatorNamespace: o.certs.secret.namespace,
+  };
+  const backupControllers = (o.controllers ?? BACKUP_CONTROLLERS).map((make) => make(deps));
   const election = o.leaderElection === false ? undefined : (o.leaderElection ?? {});
   const manager = new Manager({
     informers,
-    controllers: [certController],
+    controllers: [certController, ...backupControllers],
     leaderElection: election && {
       client: o.client,
       namespace: election.namespace ?? o.certs.secret.namespace,
