@@ -74,8 +74,6 @@ export class DumpError extends Error {
   }
 }
 
-const FILE_WRITES_IN_FLIGHT = 8;
-
 /**
  * Dumps the scope's objects into `dir`. Resolves with the counts when every selected type was listed (types
  * that disappeared are skipped and reported); rejects with a DumpError naming every type that could not be
@@ -113,7 +111,7 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
 
   const dumpType = async (plan: TypePlan): Promise<void> => {
     let paths: string[] = [];
-    const onPage = async (items: JsonObject[]): Promise<void> => {
+    const onPage = (items: JsonObject[]): void => {
       const files: { path: string; data: Buffer }[] = [];
       let t = performance.now();
       const kept = items.filter((o) => !filter || shouldIncludeObject(filter, objectRef(o))).map(clean);
@@ -127,9 +125,7 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
       }
       times.render += performance.now() - t;
       t = performance.now();
-      await forEachLimit(files, FILE_WRITES_IN_FLIGHT, async (f) => {
-        await tree.put(f.path, f.data);
-      });
+      for (const f of files) tree.put(f.path, f.data);
       times.write += performance.now() - t;
       result.objects += files.length;
       progress(plan.id);

@@ -2,7 +2,8 @@
 // files of this run, where a file whose bytes did not change was not touched at all (same inode, mtime and
 // ctime), so restic finds nothing new in it. The tree is never wiped: files of objects that are gone are
 // deleted one by one and directories left empty are removed.
-import { mkdir, readFile, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface FileCounts {
@@ -36,24 +37,32 @@ export class StableTree {
     return this.#claimed.has(path);
   }
 
-  async put(path: string, data: Buffer): Promise<WriteOutcome> {
+  /**
+   * Claims `path` and makes its file hold `data`. Synchronous on purpose: dump files are small, and a
+   * blocking read and write of a few KiB costs far less than the thread-pool round trips of the
+   * promise-based calls (measured: about half of the dump's write time).
+   */
+  put(path: string, data: Buffer): WriteOutcome {
     this.#claimed.set(path, data.length);
     this.counts.bytes += data.length;
     const file = join(this.root, path);
-    const old = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
-      throw err;
-    });
+    let old: Buffer | undefined;
+    try {
+      old = readFileSync(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    }
     if (old?.equals(data)) {
       this.counts.unchanged++;
       return 'unchanged';
     }
     const dir = file.slice(0, file.lastIndexOf('/'));
     if (!this.#dirs.has(dir)) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       this.#dirs.add(dir);
     }
-    await writeFile(file, data, { mode: 0o600 });
+    writeFileSync(file, data, { mode: 0o600 });
     this.counts.written++;
     return 'written';
   }

@@ -1,7 +1,8 @@
 // One resource type's objects, page by page: a paginated LIST whose raw pages are parsed one at a time and
-// handed on, so memory holds one page per type in flight, never a whole collection. A page that fails with
-// a retryable error is asked for again with the same continue token; an expired continue token (410 Gone)
-// starts the type over, after telling the consumer to forget what it had from this type.
+// handed on, so memory holds two pages per type in flight (the one handed on and the next one being
+// fetched), never a whole collection. A page that fails with a retryable error is asked for again with the
+// same continue token; an expired continue token (410 Gone) starts the type over, after telling the
+// consumer to forget what it had from this type.
 import { sleep } from '../kube/backoff.ts';
 import { apiMessage, errorClass, KubeApiError } from '../kube/errors.ts';
 import { apiVersionOf } from '../api/resource-type.ts';
@@ -19,7 +20,7 @@ export interface StreamOptions {
   retryDelayMs?: number;
   signal?: AbortSignal;
   /** Receives each page's items, each with `apiVersion` and `kind` set (a List's items lack them). */
-  onPage: (items: JsonObject[]) => Promise<void>;
+  onPage: (items: JsonObject[]) => void | Promise<void>;
   /** The type starts over: drop what `onPage` received for it so far. */
   onRestart: () => void;
   /** Time spent waiting for pages, in milliseconds, reported per page. */
@@ -90,15 +91,23 @@ async function streamScope(
     });
     const pages = iterable[Symbol.asyncIterator]();
     try {
+      // The next page is asked for before this one is handed on, so the server works while we write.
+      let pending = pages.next();
       for (;;) {
         const started = performance.now();
-        const next = await pages.next();
+        const next = await pending;
         opts.onFetchTime?.(performance.now() - started);
         if (next.done) return;
         failures = 0;
-        await opts.onPage(pageItems(next.value.body, plan));
-        if (next.value.continue === undefined) return;
-        cont = next.value.continue;
+        const page = next.value;
+        if (page.continue !== undefined) {
+          pending = pages.next();
+          // Settled (or abandoned, when onPage throws) later; never an unhandled rejection.
+          pending.catch(() => undefined);
+        }
+        await opts.onPage(pageItems(page.body, plan));
+        if (page.continue === undefined) return;
+        cont = page.continue;
       }
     } catch (err) {
       // Only a failed LIST call is retried here: what onPage throws is not an API error and ends the dump.

@@ -19,13 +19,13 @@ const b = (s: string): Buffer => Buffer.from(s);
 test('a new file is written owner-only; the same bytes again leave it untouched', async () => {
   const root = tmp();
   const first = new StableTree(root);
-  assert.equal(await first.put('a/b/c.yaml', b('one')), 'written');
+  assert.equal(first.put('a/b/c.yaml', b('one')), 'written');
   await first.sweep();
   const file = join(root, 'a/b/c.yaml');
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const before = statSync(file, { bigint: true });
   const second = new StableTree(root);
-  assert.equal(await second.put('a/b/c.yaml', b('one')), 'unchanged');
+  assert.equal(second.put('a/b/c.yaml', b('one')), 'unchanged');
   await second.sweep();
   const after = statSync(file, { bigint: true });
   assert.equal(after.ino, before.ino);
@@ -34,11 +34,11 @@ test('a new file is written owner-only; the same bytes again leave it untouched'
   assert.deepEqual(second.counts, { written: 0, unchanged: 1, deleted: 0, bytes: 3 });
 });
 
-test('changed bytes rewrite the file in place', async () => {
+test('changed bytes rewrite the file in place', () => {
   const root = tmp();
-  await new StableTree(root).put('x.yaml', b('one'));
+  new StableTree(root).put('x.yaml', b('one'));
   const tree = new StableTree(root);
-  assert.equal(await tree.put('x.yaml', b('two!')), 'written');
+  assert.equal(tree.put('x.yaml', b('two!')), 'written');
   assert.equal(readFileSync(join(root, 'x.yaml'), 'utf8'), 'two!');
   assert.equal(tree.counts.written, 1);
 });
@@ -46,13 +46,13 @@ test('changed bytes rewrite the file in place', async () => {
 test('the sweep deletes unclaimed dump files and empty directories, and leaves other files', async () => {
   const root = tmp();
   const first = new StableTree(root);
-  await first.put('keep/ns/a.yaml', b('a'));
-  await first.put('gone/ns/b.yaml', b('b'));
-  await first.put('keep/ns/c.yaml', b('c'));
+  first.put('keep/ns/a.yaml', b('a'));
+  first.put('gone/ns/b.yaml', b('b'));
+  first.put('keep/ns/c.yaml', b('c'));
   writeFileSync(join(root, 'notes.txt'), 'mine');
   mkdirSync(join(root, 'empty/deeper'), { recursive: true });
   const second = new StableTree(root);
-  await second.put('keep/ns/a.yaml', b('a'));
+  second.put('keep/ns/a.yaml', b('a'));
   await second.sweep();
   assert.ok(existsSync(join(root, 'keep/ns/a.yaml')));
   assert.ok(!existsSync(join(root, 'keep/ns/c.yaml')));
@@ -66,12 +66,12 @@ test('the sweep deletes unclaimed dump files and empty directories, and leaves o
 test('released claims are swept unless claimed again', async () => {
   const root = tmp();
   const tree = new StableTree(root);
-  await tree.put('t/a.yaml', b('a'));
-  await tree.put('t/b.yaml', b('bb'));
+  tree.put('t/a.yaml', b('a'));
+  tree.put('t/b.yaml', b('bb'));
   tree.release(['t/a.yaml', 't/b.yaml']);
   assert.equal(tree.counts.bytes, 0);
   assert.equal(tree.claimed('t/a.yaml'), false);
-  await tree.put('t/a.yaml', b('a'));
+  tree.put('t/a.yaml', b('a'));
   await tree.sweep();
   assert.ok(existsSync(join(root, 't/a.yaml')));
   assert.ok(!existsSync(join(root, 't/b.yaml')));
@@ -82,6 +82,6 @@ test('a dump directory that does not exist yet is created', async () => {
   const root = join(tmp(), 'manifest');
   const tree = new StableTree(root);
   await tree.sweep();
-  await tree.put('a.yaml', b('a'));
+  tree.put('a.yaml', b('a'));
   assert.equal(readFileSync(join(root, 'a.yaml'), 'utf8'), 'a');
 });
