@@ -6,6 +6,8 @@ import { shouldIncludeObject } from '../api/kubedump-filter.ts';
 import { discover } from '../kube/discovery.ts';
 import type { JsonObject } from '../common/json.ts';
 import type { KubeClient } from '../kube/types.ts';
+import { planApplication } from './application.ts';
+import { DumpError, type TypeFailure } from './errors.ts';
 import { pathFor } from './layout.ts';
 import { forEachLimit } from './pool.ts';
 import { renderYaml } from './render.ts';
@@ -63,17 +65,6 @@ export interface DumpResult {
   times: StageTimes;
 }
 
-/** A dump that could not list some types; the dump directory keeps its previous files of those types. */
-export class DumpError extends Error {
-  readonly failures: readonly { type: string; forbidden: boolean; message: string }[];
-  constructor(failures: { type: string; forbidden: boolean; message: string }[]) {
-    const list = failures.map((f) => `${f.type} (${f.forbidden ? 'forbidden: ' : ''}${f.message})`);
-    super(`cannot list ${failures.length} resource type(s): ${list.join('; ')}`);
-    this.name = 'DumpError';
-    this.failures = failures;
-  }
-}
-
 /**
  * Dumps the scope's objects into `dir`. Resolves with the counts when every selected type was listed (types
  * that disappeared are skipped and reported); rejects with a DumpError naming every type that could not be
@@ -88,7 +79,25 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
   const { layout, generation, sanitize } = scopeSettings(opts.scope);
   const clean = inPlaceSanitizer(generation, sanitize);
   const filter = opts.scope.generation === 'v2' ? opts.scope.filter : undefined;
-  const plans = planTypes(discovered, opts.scope);
+  const retry = {
+    ...(opts.retry?.attempts !== undefined && { attempts: opts.retry.attempts }),
+    ...(opts.retry?.restarts !== undefined && { restarts: opts.retry.restarts }),
+    ...(opts.retry?.delayMs !== undefined && { retryDelayMs: opts.retry.delayMs }),
+    ...(opts.signal && { signal: opts.signal }),
+  };
+  const concurrency = opts.concurrency ?? 4;
+  const pageSize = opts.pageSize ?? 500;
+  let plans = planTypes(discovered, opts.scope);
+  /** The file of an object as listed (uid still there), or undefined when the scope leaves it out. */
+  let route = (plan: TypePlan, o: JsonObject): string | undefined =>
+    layout !== 'v1-application' && (!filter || shouldIncludeObject(filter, objectRef(o)))
+      ? pathFor(layout, keyOf(plan, o))
+      : undefined;
+  if (opts.scope.generation === 'v1' && opts.scope.target === 'application') {
+    const app = await planApplication(opts.client, plans, opts.scope, { pageSize, ...retry }, concurrency);
+    plans = app.plans;
+    route = (_plan, o) => app.route(o);
+  }
   const tree = new StableTree(opts.dir);
   const result: DumpResult = {
     objects: 0,
@@ -98,7 +107,7 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
     restarted: [],
     times,
   };
-  const failures: { type: string; forbidden: boolean; message: string }[] = [];
+  const failures: TypeFailure[] = [];
   let typesDone = 0;
   const progress = (type: string): void =>
     opts.onProgress?.({
@@ -114,11 +123,14 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
     const onPage = (items: JsonObject[]): void => {
       const files: { path: string; data: Buffer }[] = [];
       let t = performance.now();
-      const kept = items.filter((o) => !filter || shouldIncludeObject(filter, objectRef(o))).map(clean);
+      const kept: { path: string; o: JsonObject }[] = [];
+      for (const o of items) {
+        const path = route(plan, o);
+        if (path !== undefined) kept.push({ path, o: clean(o) });
+      }
       times.sanitize += performance.now() - t;
       t = performance.now();
-      for (const o of kept) {
-        const path = pathFor(layout, keyOf(plan, o));
+      for (const { path, o } of kept) {
         if (tree.claimed(path)) throw new Error(`two objects map to the dump file ${path}`);
         files.push({ path, data: Buffer.from(renderYaml(o), 'utf8') });
         paths.push(path);
@@ -137,14 +149,11 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
       result.restarted.push(plan.id);
     };
     const outcome = await streamType(opts.client, plan, {
-      pageSize: opts.pageSize ?? 500,
+      pageSize,
       onPage,
       onRestart,
       onFetchTime: (ms) => (times.fetch += ms),
-      ...(opts.signal && { signal: opts.signal }),
-      ...(opts.retry?.attempts !== undefined && { attempts: opts.retry.attempts }),
-      ...(opts.retry?.restarts !== undefined && { restarts: opts.retry.restarts }),
-      ...(opts.retry?.delayMs !== undefined && { retryDelayMs: opts.retry.delayMs }),
+      ...retry,
     });
     if (outcome.status === 'gone') result.skipped.push({ type: plan.id, message: outcome.message });
     if (outcome.status === 'failed')
@@ -153,11 +162,8 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
     progress(plan.id);
   };
 
-  await forEachLimit(plans, opts.concurrency ?? 4, dumpType);
-  if (failures.length > 0) {
-    failures.sort((a, b) => (a.type < b.type ? -1 : 1));
-    throw new DumpError(failures);
-  }
+  await forEachLimit(plans, concurrency, dumpType);
+  if (failures.length > 0) throw new DumpError(failures);
   const t = performance.now();
   await tree.sweep();
   times.sweep = performance.now() - t;
@@ -172,6 +178,8 @@ function objectRef(o: JsonObject): { namespace?: string; labels?: Record<string,
     ...(meta.labels && { labels: meta.labels }),
   };
 }
+
+export { DumpError };
 
 function keyOf(plan: TypePlan, o: JsonObject): Parameters<typeof pathFor>[1] {
   const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };

@@ -8,6 +8,7 @@ import {
   type KubedumpFilter,
 } from '../api/kubedump-filter.ts';
 import type { ResourceType } from '../api/resource-type.ts';
+import type { ApplicationTarget } from './application.ts';
 import type { Layout } from './layout.ts';
 import type { Generation } from './sanitize.ts';
 
@@ -15,7 +16,8 @@ import type { Generation } from './sanitize.ts';
 export type DumpScope =
   | { generation: 'v2'; filter: KubedumpFilter }
   | { generation: 'v1'; target: 'cluster'; labelSelector?: string; sanitize?: boolean }
-  | { generation: 'v1'; target: 'namespace'; namespace: string; labelSelector?: string; sanitize?: boolean };
+  | { generation: 'v1'; target: 'namespace'; namespace: string; labelSelector?: string; sanitize?: boolean }
+  | ({ generation: 'v1'; target: 'application'; sanitize?: boolean } & ApplicationTarget);
 
 /** One LIST to run: a resource type, cluster-wide (`namespaces` undefined) or in each of `namespaces`. */
 export interface TypePlan {
@@ -103,26 +105,32 @@ export function planTypes(discovered: readonly DiscoveredType[], scope: DumpScop
       r.verbs.includes('list') &&
       !DEFAULT_EXCLUDED_RESOURCES.includes(resourceId(toApi(r))),
   );
-  const inScope = scope.target === 'namespace' ? dumpable.filter((r) => r.namespaced) : dumpable;
+  // An application is looked for among the namespaced types of its namespace.
+  const inScope = scope.target === 'cluster' ? dumpable : dumpable.filter((r) => r.namespaced);
   return onePerKind(inScope)
     .map((r) => ({
       resource: toType(r),
       id: resourceId(toApi(r)),
-      ...(scope.target === 'namespace' && { namespaces: [scope.namespace] }),
-      ...(scope.labelSelector && { labelSelector: scope.labelSelector }),
+      ...(scope.target !== 'cluster' && { namespaces: [scope.namespace] }),
+      ...(scope.target !== 'application' && scope.labelSelector && { labelSelector: scope.labelSelector }),
     }))
     .sort(byId);
 }
 
 /** The layout and sanitizer settings a scope implies. */
 export function scopeSettings(scope: DumpScope): {
-  layout: Layout;
+  layout: Layout | 'v1-application';
   generation: Generation;
   sanitize: boolean;
 } {
   if (scope.generation === 'v2') return { layout: 'v2', generation: 'v2', sanitize: true };
   return {
-    layout: scope.target === 'cluster' ? 'v1-cluster' : 'v1-namespace',
+    layout:
+      scope.target === 'cluster'
+        ? 'v1-cluster'
+        : scope.target === 'namespace'
+          ? 'v1-namespace'
+          : 'v1-application',
     generation: 'v1',
     sanitize: scope.sanitize ?? true,
   };

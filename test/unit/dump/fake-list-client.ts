@@ -1,5 +1,5 @@
 // A KubeClient for unit tests of the dump: objects per resource id, served by `listPages` in pages with
-// continue tokens; failures can be injected per resource id and page. Only listPages is implemented.
+// continue tokens; failures can be injected per resource id and page. Only listPages and find are implemented.
 import { KubeApiError } from '../../../src/kube/errors.ts';
 import type { ResourceType } from '../../../src/api/resource-type.ts';
 import type { KubeClient, KubeObject, ListOptions, RawPage } from '../../../src/kube/types.ts';
@@ -25,6 +25,12 @@ export class FakeListClient {
       server: 'https://fake',
       namespace: 'default',
       listPages: this.listPages.bind(this),
+      find: (r: ResourceType, name: string, namespace?: string) =>
+        Promise.resolve(
+          this.objects
+            .get(idOf(r))
+            ?.find((o) => o.metadata?.name === name && o.metadata.namespace === namespace),
+        ),
     } as unknown as KubeClient;
   }
 

@@ -126,3 +126,18 @@ test('each scope implies its layout and sanitizer', () => {
     'v1-namespace',
   );
 });
+
+test('v1 application scope looks among the namespaced types of its namespace, and has its own layout', () => {
+  const scope = {
+    generation: 'v1' as const,
+    target: 'application' as const,
+    namespace: 'demo',
+    group: 'apps',
+    kind: 'Deployment',
+    name: 'web',
+  };
+  const plans = planTypes(discovered, scope);
+  assert.deepEqual(ids(plans), ['configmaps', 'deployments.apps', 'events', 'secrets']);
+  assert.ok(plans.every((p) => p.namespaces?.join() === 'demo'));
+  assert.equal(scopeSettings(scope).layout, 'v1-application');
+});
