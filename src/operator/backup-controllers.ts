@@ -6,6 +6,7 @@ import type { Controller } from '../controller/controller.ts';
 import type { Informers } from '../controller/informers.ts';
 import type { Log } from '../common/log.ts';
 import type { KubeClient } from '../kube/types.ts';
+import { newBackupStorageController } from '../reconcilers/backupstorage/reconciler.ts';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -22,4 +23,4 @@ export interface ReconcilerDeps {
 export type ControllerFactory = (deps: ReconcilerDeps) => Controller;
 
 /** Every backup-flow controller, in the order they are started. */
-export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [];
+export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [newBackupStorageController];

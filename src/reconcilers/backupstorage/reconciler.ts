@@ -1,0 +1,227 @@
+// The BackupStorage reconciler: keeps the cleanup finalizer on every BackupStorage, checks its credential
+// Secret, initialises the backend (metadata.yaml at the prefix, written once and never overwritten, so a
+// storage shared with another cluster keeps its history), and reports the Repositories that use it. A
+// failing backend is retried with the work queue's backoff and recovers by itself; a changed Secret or
+// Repository runs the key at once. Deletion never hangs on the backend: see ./deletion.ts.
+import { readFileSync } from 'node:fs';
+import { CLEANUP_FINALIZER } from '../../api/backup-names.ts';
+import { ConditionStatus, type Condition } from '../../api/conditions.ts';
+import { K8S, KUBESTASH } from '../../api/resource-type.ts';
+import type { Informer } from '../../kube/informer.ts';
+import type { KubeClient } from '../../kube/types.ts';
+import type { Log } from '../../common/log.ts';
+import { Controller } from '../../controller/controller.ts';
+import { EventType, recordEvent } from '../../controller/events.ts';
+import type { Informers } from '../../controller/informers.ts';
+import { parseKey } from '../../controller/keys.ts';
+import type { ControllerMetrics } from '../../controller/metrics.ts';
+import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
+import { metadataKey } from '../../storage/paths.ts';
+import {
+  isProblem,
+  resolveSpec,
+  secretNameOf,
+  secretProblem,
+  withBackend,
+  type BackupStorageObject,
+  type SecretObject,
+} from './backend.ts';
+import { finalizeDeletion } from './deletion.ts';
+import {
+  backendMetaYaml,
+  planStatus,
+  statusChanged,
+  storageKeyOf,
+  transitions,
+  usesStorage,
+  type InitOutcome,
+  type RepositoryObject,
+} from './plan.ts';
+
+export interface BackupStorageSources {
+  storages: Informer<BackupStorageObject>;
+  repositories: Informer<RepositoryObject>;
+  secrets: Informer<SecretObject>;
+}
+
+/** The shared informers this reconciler reads (cluster-wide). */
+export function backupStorageSources(informers: Informers): BackupStorageSources {
+  return {
+    storages: informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
+    repositories: informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
+    secrets: informers.informer<SecretObject>({ resource: K8S.secrets }),
+  };
+}
+
+export interface BackupStorageOptions {
+  client: KubeClient;
+  sources: BackupStorageSources;
+  log: Log;
+  /** Re-checks a Ready storage this often (default 5 min): a backend can break without any object changing. */
+  resyncMs?: number;
+  /** Waits this long before trying a backend again that refused on grounds a user must fix (default 1 min). */
+  retryMs?: number;
+  operatorVersion?: string;
+  now?: () => Date;
+}
+
+/** The version in package.json, written into metadata.yaml as `operatorVersion`. */
+function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** An error the work queue retries with backoff, after the status already says what is wrong. */
+class BackendUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailable';
+  }
+}
+
+export class BackupStorageReconciler implements Reconciler {
+  readonly #o: BackupStorageOptions;
+  readonly #version: string;
+
+  constructor(o: BackupStorageOptions) {
+    this.#o = o;
+    this.#version = o.operatorVersion ?? packageVersion();
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const { namespace, name } = parseKey(key);
+    const { sources, client } = this.#o;
+    let bs = sources.storages.get(name, namespace);
+    if (!bs) return;
+    if (bs.metadata?.deletionTimestamp) {
+      await finalizeDeletion(
+        client,
+        bs,
+        sources.repositories.list().filter((r) => usesStorage(r, bs!)),
+        signal,
+      );
+      return;
+    }
+    const finalizers = bs.metadata?.finalizers ?? [];
+    if (!finalizers.includes(CLEANUP_FINALIZER)) {
+      bs = await client.patch<BackupStorageObject>(
+        KUBESTASH.backupStorages,
+        name,
+        {
+          metadata: {
+            finalizers: [...finalizers, CLEANUP_FINALIZER],
+            resourceVersion: bs.metadata?.resourceVersion,
+          },
+        },
+        { type: 'merge', namespace, signal },
+      );
+    }
+    const now = this.#o.now?.() ?? new Date();
+    const resolved = resolveSpec(bs);
+    let init: InitOutcome;
+    let secretNamed = false;
+    let sProblem;
+    if (isProblem(resolved)) {
+      init = { state: 'failed', problem: resolved };
+    } else {
+      const secretName = secretNameOf(resolved);
+      secretNamed = secretName !== undefined;
+      const secret = secretName ? sources.secrets.get(secretName, namespace) : undefined;
+      sProblem = secretProblem(bs, resolved, secret);
+      if (sProblem) init = { state: 'failed', problem: sProblem };
+      else if (resolved.provider === 'local') init = { state: 'local' };
+      else {
+        const r = await withBackend(bs, resolved, secret, async (backend) => {
+          const key = metadataKey(resolved);
+          if (await backend.stat(key)) return false;
+          await backend.put(key, backendMetaYaml(now, this.#version));
+          return true;
+        });
+        init =
+          'problem' in r ? { state: 'failed', problem: r.problem } : { state: 'initialized', wrote: r.value };
+      }
+    }
+    const repos = sources.repositories.list().filter((r) => usesStorage(r, bs));
+    const next = planStatus({ bs, secretNamed, secretProblem: sProblem, init, repos, now });
+    if (statusChanged(bs.status, next)) {
+      await client.patchStatus(KUBESTASH.backupStorages, name, namespace, next, {
+        resourceVersion: bs.metadata?.resourceVersion,
+        signal,
+      });
+      await this.#events(
+        bs,
+        bs.status?.conditions,
+        next.conditions as Condition[],
+      );
+    }
+    if (init.state === 'failed') {
+      if (init.problem.retryable) throw new BackendUnavailable(init.problem.message);
+      return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
+    }
+    return { requeueAfterMs: this.#o.resyncMs ?? 300_000 };
+  }
+
+  /** One Event per condition that changed status or reason. */
+  async #events(bs: BackupStorageObject, before: Condition[] | undefined, after: Condition[]): Promise<void> {
+    for (const c of transitions(before, after)) {
+      const bad = c.status !== ConditionStatus.True;
+      await recordEvent(this.#o.client, {
+        regarding: bs,
+        type: bad ? EventType.Warning : EventType.Normal,
+        reason: c.reason ?? c.type,
+        action: 'InitializeBackend',
+        note: c.message ?? c.type,
+      });
+    }
+  }
+}
+
+/** The BackupStorage controller: a storage runs on its own changes, its Secret's and its Repositories'. */
+export function backupStorageController(o: BackupStorageOptions, metrics?: ControllerMetrics): Controller {
+  const { storages } = o.sources;
+  return new Controller({
+    kind: 'BackupStorage',
+    reconciler: new BackupStorageReconciler(o),
+    primary: storages,
+    watches: [
+      {
+        source: o.sources.repositories,
+        keys: (repo) => {
+          const k = storageKeyOf(repo as RepositoryObject);
+          return k ? [k] : [];
+        },
+      },
+      {
+        source: o.sources.secrets,
+        keys: (secret) => {
+          const ns = secret.metadata?.namespace ?? '';
+          return storages
+            .list(ns)
+            .filter((bs) => {
+              const r = resolveSpec(bs);
+              return !isProblem(r) && secretNameOf(r) === secret.metadata?.name;
+            })
+            .map((bs) => `${ns}/${bs.metadata?.name ?? ''}`);
+        },
+      },
+    ],
+    log: o.log,
+    metrics,
+  });
+}
+
+/** What the operator hands every backup-flow controller factory (structurally its ReconcilerDeps). */
+export interface StorageControllerDeps {
+  client: KubeClient;
+  informers: Informers;
+  log: Log;
+  metrics: ControllerMetrics;
+}
+
+/** The factory the operator's registry lists. */
+export function newBackupStorageController(deps: StorageControllerDeps): Controller {
+  return backupStorageController(
+    { client: deps.client, sources: backupStorageSources(deps.informers), log: deps.log },
+    deps.metrics,
+  );
+}
