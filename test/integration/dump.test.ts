@@ -336,3 +336,45 @@ function kubeconfigWithToken(token: string): string {
   );
   return file;
 }
+
+clusterTest(
+  'the v1 application scope dumps the Deployment and the objects its ownerReferences lead to, nested',
+  async ({ client, namespace }) => {
+    await seed(client, namespace);
+    const web = await client.get(K8S.deployments, 'web', namespace);
+    const ref = (o: KubeObject, kind: string, apiVersion: string) => ({
+      apiVersion,
+      kind,
+      name: o.metadata?.name ?? '',
+      uid: o.metadata?.uid ?? '',
+    });
+    const child = await client.create(K8S.configMaps, {
+      metadata: { name: 'child', namespace, ownerReferences: [ref(web, 'Deployment', 'apps/v1')] },
+      data: { k: 'v' },
+    });
+    await client.create(K8S.secrets, {
+      metadata: { name: 'grandchild', namespace, ownerReferences: [ref(child, 'ConfigMap', 'v1')] },
+      stringData: { k: 'v' },
+    });
+    const dir = tmp();
+    const scope: DumpScope = {
+      generation: 'v1',
+      target: 'application',
+      namespace,
+      group: 'apps',
+      kind: 'Deployment',
+      name: 'web',
+      includeDependants: true,
+    };
+    await dump({ client, dir, scope });
+    assert.deepEqual(files(dir), [
+      'ConfigMap/child/Secret/grandchild/grandchild.yaml',
+      'ConfigMap/child/child.yaml',
+      'web.yaml',
+    ]);
+    const root = parse(readFileSync(join(dir, 'web.yaml'), 'utf8')) as KubeObject;
+    assert.deepEqual(root.metadata, { name: 'web', namespace });
+    const second = await dump({ client, dir, scope });
+    assert.equal(second.files.written, 0);
+  },
+);
