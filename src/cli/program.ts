@@ -82,6 +82,17 @@ const MODULES: LazyModule[] = [
       },
     ],
   },
+  {
+    load: async () => (await import('../tasks/trigger-backup/command.ts')).registerTriggerBackupCommand,
+    commands: [
+      {
+        name: 'trigger-backup',
+        term: 'trigger-backup [options]',
+        description:
+          'create a BackupSession for one session of a BackupConfiguration (the trigger CronJob runs this)',
+      },
+    ],
+  },
 ];
 
 /**
