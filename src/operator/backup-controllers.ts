@@ -7,6 +7,8 @@ import type { Informers } from '../controller/informers.ts';
 import type { Log } from '../common/log.ts';
 import type { KubeClient } from '../kube/types.ts';
 import { newBackupStorageController } from '../reconcilers/backupstorage/reconciler.ts';
+import { backupSessionController } from '../reconcilers/backupsession/reconciler.ts';
+import { snapshotController } from '../reconcilers/snapshot/reconciler.ts';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -23,4 +25,8 @@ export interface ReconcilerDeps {
 export type ControllerFactory = (deps: ReconcilerDeps) => Controller;
 
 /** Every backup-flow controller, in the order they are started. */
-export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [newBackupStorageController];
+export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [
+  newBackupStorageController,
+  backupSessionController,
+  snapshotController,
+];

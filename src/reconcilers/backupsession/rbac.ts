@@ -1,0 +1,215 @@
+// The least-privilege identity of a session's backup Jobs when the Addon's jobTemplate names no
+// ServiceAccount (pure). One ServiceAccount per session of a BackupConfiguration, reused by every run:
+// - a Role in the session's namespace: read BackupSessions and its BackupConfiguration, read the
+//   Snapshots and write their status, read its Repositories, BackupStorages and the Secrets they name;
+// - a Role in each other namespace holding a BackupStorage or Secret the session uses (no owner: owner
+//   references cannot cross namespaces; labelled with the invoker for cleanup);
+// - the ClusterRole cairn-kubedump-reader (get/list on everything, installed with Cairn) bound for the
+//   dump's scope: a RoleBinding in the target's namespace when the dump stays inside it, else a
+//   ClusterRoleBinding (a cluster-wide dump, cluster resources, or other namespaces asked for by params).
+import { controllerReference, invokerLabels } from '../../api/backup-names.ts';
+import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
+import { apiVersionOf, K8S, KUBESTASH, type ResourceType } from '../../api/resource-type.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import type { ConfigurationObject, SessionSpec } from './plan.ts';
+import { sessionAddon } from './job.ts';
+
+/** The ClusterRole (deploy/rbac) that lets a dump get and list every resource. */
+export const KUBEDUMP_READER_CLUSTER_ROLE = 'cairn-kubedump-reader';
+
+export interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+export interface RbacObject {
+  resource: ResourceType;
+  object: KubeObject;
+}
+
+export interface RbacInput {
+  configuration: ConfigurationObject;
+  spec: SessionSpec;
+  serviceAccount: string;
+  /** BackupStorages by `namespace/name` (for the Secret each names). */
+  storage: (namespace: string, name: string) => KubeObject | undefined;
+}
+
+/** The Secret names a BackupStorage's provider section refers to (`spec.storage.<provider>.secretName`). */
+export function storageSecretNames(storage: KubeObject | undefined): string[] {
+  const spec = (storage?.spec as { storage?: Record<string, unknown> } | undefined)?.storage ?? {};
+  const names: string[] = [];
+  for (const v of Object.values(spec)) {
+    const name = (v as { secretName?: unknown } | null)?.secretName;
+    if (typeof name === 'string' && name) names.push(name);
+  }
+  return names;
+}
+
+/** The rules of the session's Job, by namespace. */
+export function sessionRules(i: RbacInput): Map<string, Rule[]> {
+  const bc = i.configuration;
+  const ns = bc.metadata?.namespace ?? '';
+  const storages = new Map<string, Set<string>>();
+  const secrets = new Map<string, Set<string>>();
+  const add = (m: Map<string, Set<string>>, n: string, name: string): void => {
+    const set = m.get(n) ?? new Set<string>();
+    set.add(name);
+    m.set(n, set);
+  };
+  for (const b of bc.spec?.backends ?? []) {
+    if (!b.storageRef?.name) continue;
+    const sns = b.storageRef.namespace ?? ns;
+    add(storages, sns, b.storageRef.name);
+    for (const s of storageSecretNames(i.storage(sns, b.storageRef.name))) add(secrets, sns, s);
+  }
+  for (const r of i.spec.repositories ?? []) {
+    if (r.encryptionSecret?.name) add(secrets, r.encryptionSecret.namespace ?? ns, r.encryptionSecret.name);
+  }
+  const repos = (i.spec.repositories ?? []).map((r) => r.name).sort();
+  const rules = new Map<string, Rule[]>();
+  rules.set(ns, [
+    { apiGroups: ['core.kubestash.com'], resources: ['backupsessions'], verbs: ['get', 'list', 'watch'] },
+    {
+      apiGroups: ['core.kubestash.com'],
+      resources: ['backupconfigurations'],
+      verbs: ['get'],
+      resourceNames: [bc.metadata?.name ?? ''],
+    },
+    { apiGroups: ['storage.kubestash.com'], resources: ['snapshots'], verbs: ['get', 'list', 'watch'] },
+    {
+      apiGroups: ['storage.kubestash.com'],
+      resources: ['snapshots/status'],
+      verbs: ['get', 'update', 'patch'],
+    },
+    ...(repos.length
+      ? [
+          {
+            apiGroups: ['storage.kubestash.com'],
+            resources: ['repositories'],
+            verbs: ['get'],
+            resourceNames: repos,
+          },
+        ]
+      : []),
+  ]);
+  for (const [n, names] of storages) {
+    const list = rules.get(n) ?? [];
+    list.push({
+      apiGroups: ['storage.kubestash.com'],
+      resources: ['backupstorages'],
+      verbs: ['get'],
+      resourceNames: [...names].sort(),
+    });
+    rules.set(n, list);
+  }
+  for (const [n, names] of secrets) {
+    const list = rules.get(n) ?? [];
+    list.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...names].sort() });
+    rules.set(n, list);
+  }
+  return rules;
+}
+
+/**
+ * Where the dump reads: the target's namespace when the dump stays in it (a namespaced target, or a
+ * Namespace target, without cluster resources or other namespaces in its params), else the whole cluster.
+ */
+export function dumpScope(configuration: ConfigurationObject, spec: SessionSpec): { namespace?: string } {
+  const ns = configuration.metadata?.namespace ?? '';
+  const target = configuration.spec?.target;
+  const params: Record<string, unknown> = {};
+  for (const t of sessionAddon(spec)?.tasks ?? []) Object.assign(params, t.params ?? {});
+  const text = (v: unknown): string =>
+    typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+  const wide =
+    text(params.IncludeClusterResources) === 'true' ||
+    !['', '*'].includes(text(params.IncludeNamespaces)) ||
+    text(params.includeDependants) === 'true';
+  if (!target || wide) return {};
+  if (target.kind === 'Namespace') return { namespace: target.name };
+  return { namespace: target.namespace ?? ns };
+}
+
+/** Every object of the session's identity, to be applied in order (ServiceAccount first). */
+export function sessionRbac(i: RbacInput): RbacObject[] {
+  const bc = i.configuration;
+  const ns = bc.metadata?.namespace ?? '';
+  const bcName = bc.metadata?.name ?? '';
+  const labels = invokerLabels({ kind: 'BackupConfiguration', name: bcName, namespace: ns });
+  const owner = [
+    controllerReference({
+      apiVersion: bc.apiVersion ?? apiVersionOf(KUBESTASH.backupConfigurations),
+      kind: 'BackupConfiguration',
+      metadata: bc.metadata ?? {},
+    }),
+  ];
+  const subject = { kind: 'ServiceAccount', name: i.serviceAccount, namespace: ns };
+  const foreignName = validNameWithPrefixAndSuffix('backup', `${ns}-${bcName}`, i.spec.name);
+  const meta = (n: string, name = n === ns ? i.serviceAccount : foreignName) => ({
+    name,
+    namespace: n,
+    labels,
+    ...(n === ns ? { ownerReferences: owner } : {}),
+  });
+  const out: RbacObject[] = [
+    {
+      resource: K8S.serviceAccounts,
+      object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ns) },
+    },
+  ];
+  for (const [n, rules] of sessionRules(i)) {
+    out.push({
+      resource: K8S.roles,
+      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(n), rules },
+    });
+    out.push({
+      resource: K8S.roleBindings,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: meta(n),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: meta(n).name },
+        subjects: [subject],
+      },
+    });
+  }
+  const scope = dumpScope(bc, i.spec);
+  const readerRef = {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRole',
+    name: KUBEDUMP_READER_CLUSTER_ROLE,
+  };
+  const readerName = validNameWithPrefixAndSuffix('kubedump', `${ns}-${bcName}`, i.spec.name);
+  if (scope.namespace !== undefined) {
+    out.push({
+      resource: K8S.roleBindings,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: {
+          name: readerName,
+          namespace: scope.namespace,
+          labels,
+          ...(scope.namespace === ns ? { ownerReferences: owner } : {}),
+        },
+        roleRef: readerRef,
+        subjects: [subject],
+      },
+    });
+  } else {
+    out.push({
+      resource: K8S.clusterRoleBindings,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: readerName, labels },
+        roleRef: readerRef,
+        subjects: [subject],
+      },
+    });
+  }
+  return out;
+}
