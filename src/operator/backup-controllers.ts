@@ -7,6 +7,7 @@ import type { Informers } from '../controller/informers.ts';
 import type { Log } from '../common/log.ts';
 import type { KubeClient } from '../kube/types.ts';
 import { newBackupStorageController } from '../reconcilers/backupstorage/reconciler.ts';
+import { newRepositoryController } from '../reconcilers/repository/reconciler.ts';
 import { backupSessionController } from '../reconcilers/backupsession/reconciler.ts';
 import { snapshotController } from '../reconcilers/snapshot/reconciler.ts';
 
@@ -27,6 +28,7 @@ export type ControllerFactory = (deps: ReconcilerDeps) => Controller;
 /** Every backup-flow controller, in the order they are started. */
 export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [
   newBackupStorageController,
+  newRepositoryController,
   backupSessionController,
   snapshotController,
 ];

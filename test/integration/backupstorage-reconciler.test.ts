@@ -1,6 +1,7 @@
 // The BackupStorage and Repository reconcilers of the dev cluster's operator against MinIO: a storage is
 // initialised (metadata.yaml in the bucket), wrong credentials are named in its condition and fixed by
-// editing the Secret alone, and deleting the storage completes.
+// editing the Secret alone, a Repository on it gets repository.yaml, becomes Ready and reports its Snapshots,
+// and deleting the storage completes.
 import assert from 'node:assert/strict';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
@@ -58,7 +59,7 @@ const condition = (o: WithStatus | undefined, type: string) =>
   o?.status?.conditions?.find((c) => c.type === type);
 
 clusterTest(
-  'a BackupStorage on MinIO becomes Ready with metadata.yaml, names wrong credentials, and recovers when the Secret is fixed, and deletes cleanly',
+  'a BackupStorage on MinIO becomes Ready with metadata.yaml, names wrong credentials, recovers when the Secret is fixed, serves a Repository and deletes cleanly',
   async (ctx, t) => {
     const s3 = await startMinio(t);
     const bucket = 'bs-reconciler';
@@ -109,10 +110,99 @@ clusterTest(
     assert.match(String(meta.creationTimestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(typeof meta.operatorVersion, 'string');
 
+    // A Repository on it: repository.yaml at its path, phase Ready, listed by the storage.
+    await ctx.client.create(
+      KUBESTASH.repositories,
+      {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'Repository',
+        metadata: { name: 'repo', namespace: ns },
+        spec: {
+          storageRef: { name: 'minio', namespace: ns },
+          path: '/cluster-manifests',
+          deletionPolicy: 'Delete',
+          encryptionSecret: { name: 'encryption', namespace: ns },
+        },
+      },
+      { namespace: ns },
+    );
+    await waitFor(
+      async () =>
+        (await read(KUBESTASH.repositories, 'repo'))?.status?.phase === 'Ready' ? true : undefined,
+      { what: 'Repository Ready', timeoutMs: 60_000 },
+    );
+    assert.deepEqual(await s3.keys(bucket), ['demo/cluster-manifests/repository.yaml', 'demo/metadata.yaml']);
+    const repoFile = parse(await objectText(s3, bucket, 'demo/cluster-manifests/repository.yaml')) as {
+      kind?: string;
+      metadata?: { name?: string; namespace?: string };
+      spec?: { path?: string };
+    };
+    assert.equal(repoFile.kind, 'Repository');
+    assert.deepEqual(repoFile.metadata, { name: 'repo', namespace: ns });
+    assert.equal(repoFile.spec?.path, '/cluster-manifests');
+    await waitFor(
+      async () => {
+        const entries = (await read())?.status?.repositories ?? [];
+        return entries.some((e) => e.name === 'repo' && e.path === '/cluster-manifests') ? true : undefined;
+      },
+      { what: 'the storage to list its Repository', timeoutMs: 30_000 },
+    );
+
+    // A succeeded Snapshot of it shows up in its status.
+    await ctx.client.create(
+      KUBESTASH.snapshots,
+      {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'Snapshot',
+        metadata: { name: 'repo-frequent-backup-1752139981', namespace: ns },
+        spec: { repository: 'repo', session: 'frequent-backup', version: 'v1' },
+      },
+      { namespace: ns },
+    );
+    await ctx.client.patchStatus(KUBESTASH.snapshots, 'repo-frequent-backup-1752139981', ns, {
+      phase: 'Succeeded',
+      snapshotTime: '2025-07-10T09:33:01Z',
+      size: '1.596 MiB',
+      integrity: true,
+      totalComponents: 1,
+      components: { manifest: { path: 'repository/v1/frequent-backup/manifest', phase: 'Succeeded' } },
+      // The Snapshot phase rule reads Succeeded only with this condition (src/api/snapshot-phase.ts).
+      conditions: [
+        {
+          type: 'SnapshotMetadataUploaded',
+          status: 'True',
+          reason: 'SuccessfullyUploadedSnapshotMetadata',
+          lastTransitionTime: '2025-07-10T09:33:05Z',
+        },
+      ],
+    });
+    const withSnap = await waitFor(
+      async () => {
+        const r = (await read(KUBESTASH.repositories, 'repo')) as
+          (WithStatus & { status?: Record<string, unknown> }) | undefined;
+        return r?.status?.snapshotCount === 1 && r.status.lastBackupTime ? r : undefined;
+      },
+      { what: 'the Repository to count its Snapshot', timeoutMs: 30_000 },
+    );
+    const st = withSnap.status as Record<string, unknown>;
+    assert.equal(st.lastBackupTime, '2025-07-10T09:33:01Z');
+    assert.equal(st.size, '1.596 MiB');
+    assert.equal(st.integrity, true);
+    assert.deepEqual(st.componentPaths, ['repository/v1/frequent-backup/manifest']);
+    assert.deepEqual(st.recentSnapshots, [
+      {
+        name: 'repo-frequent-backup-1752139981',
+        phase: 'Succeeded',
+        session: 'frequent-backup',
+        size: '1.596 MiB',
+        snapshotTime: '2025-07-10T09:33:01Z',
+      },
+    ]);
+
     // Deleting it completes (the finalizer is removed) and leaves the data (deletionPolicy Delete).
     await ctx.client.delete(KUBESTASH.backupStorages, 'minio', { namespace: ns });
     await waitForGone('BackupStorage minio', () => ctx.client.get(KUBESTASH.backupStorages, 'minio', ns));
-    assert.deepEqual(await s3.keys(bucket), ['demo/metadata.yaml']);
+    assert.deepEqual(await s3.keys(bucket), ['demo/cluster-manifests/repository.yaml', 'demo/metadata.yaml']);
   },
   240_000,
 );

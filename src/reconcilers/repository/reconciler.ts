@@ -1,0 +1,203 @@
+// The Repository reconciler: makes sure repository.yaml is at the Repository's path in its BackupStorage's
+// backend (written when missing or when the spec changed, so another cluster can recreate the object from
+// the bucket), and keeps the status that its Snapshots decide: recent Snapshots, last backup time, count,
+// size, integrity and component paths. Phase follows RepositoryInitialized (src/api/repository-phase.ts).
+// A Snapshot change runs its Repository at once; so does a change of the storage or its Secret.
+import { BackupStorageCondition, BackupStoragePhase } from '../../api/backupstorage-phase.ts';
+import { findCondition } from '../../api/conditions.ts';
+import { KUBESTASH } from '../../api/resource-type.ts';
+import type { RepositoryStatus } from '../../api/kinds/repository.ts';
+import type { Informer } from '../../kube/informer.ts';
+import type { KubeClient } from '../../kube/types.ts';
+import type { Log } from '../../common/log.ts';
+import { Controller } from '../../controller/controller.ts';
+import { EventType, recordEvent } from '../../controller/events.ts';
+import type { Informers } from '../../controller/informers.ts';
+import { parseKey } from '../../controller/keys.ts';
+import type { ControllerMetrics } from '../../controller/metrics.ts';
+import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
+import { StorageConfigError } from '../../storage/errors.ts';
+import { repositoryKey } from '../../storage/paths.ts';
+import {
+  isProblem,
+  objectName,
+  resolveSpec,
+  secretNameOf,
+  withBackend,
+  type BackupStorageObject,
+  type SecretObject,
+} from '../backupstorage/backend.ts';
+import { LOCAL_NOT_INITIALIZED, usesStorage, type RepositoryObject } from '../backupstorage/plan.ts';
+import { backupStorageSources } from '../backupstorage/reconciler.ts';
+import {
+  belongsTo,
+  planRepositoryStatus,
+  repositoryKeyOf,
+  repositoryStatusChanged,
+  repositoryYaml,
+  statusPatch,
+  type RepositoryInit,
+  type SnapshotObject,
+} from './plan.ts';
+
+export interface RepositorySources {
+  repositories: Informer<RepositoryObject>;
+  snapshots: Informer<SnapshotObject>;
+  storages: Informer<BackupStorageObject>;
+  secrets: Informer<SecretObject>;
+}
+
+export function repositorySources(informers: Informers): RepositorySources {
+  return {
+    ...backupStorageSources(informers),
+    snapshots: informers.informer<SnapshotObject>({ resource: KUBESTASH.snapshots }),
+  };
+}
+
+export interface RepositoryOptions {
+  client: KubeClient;
+  sources: RepositorySources;
+  log: Log;
+  /** Waits this long before trying again a repository whose storage refused or is not ready (default 1 min). */
+  retryMs?: number;
+  now?: () => Date;
+}
+
+/** The BackupStorage a Repository names, or undefined. */
+function storageOf(sources: RepositorySources, repo: RepositoryObject): BackupStorageObject | undefined {
+  const ref = repo.spec?.storageRef;
+  if (!ref?.name) return undefined;
+  return sources.storages.get(ref.name, ref.namespace || repo.metadata?.namespace);
+}
+
+/** Whether repository.yaml must be (re)written even if present: not yet done for this generation. */
+function initializedForGeneration(repo: RepositoryObject): boolean {
+  const c = findCondition(repo.status?.conditions, 'RepositoryInitialized');
+  return c?.status === 'True' && c.observedGeneration === repo.metadata?.generation;
+}
+
+export class RepositoryReconciler implements Reconciler {
+  readonly #o: RepositoryOptions;
+
+  constructor(o: RepositoryOptions) {
+    this.#o = o;
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const { namespace, name } = parseKey(key);
+    const { sources, client } = this.#o;
+    const repo = sources.repositories.get(name, namespace);
+    if (!repo || repo.metadata?.deletionTimestamp) return;
+    const init = await this.#initialize(repo);
+    const snaps = sources.snapshots.list(namespace).filter((s) => belongsTo(s, repo));
+    const next = planRepositoryStatus(repo, snaps, init, this.#o.now?.() ?? new Date());
+    if (repositoryStatusChanged(repo.status, next)) {
+      await client.patchStatus(KUBESTASH.repositories, name, namespace, statusPatch(next), {
+        resourceVersion: repo.metadata?.resourceVersion,
+        signal,
+      });
+      await this.#event(repo, next);
+    }
+    if (init.state !== 'ok') return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
+  }
+
+  /** Makes sure repository.yaml is in the backend; says why not otherwise. */
+  async #initialize(repo: RepositoryObject): Promise<RepositoryInit> {
+    const bs = storageOf(this.#o.sources, repo);
+    const ref = repo.spec?.storageRef;
+    const who = `Repository ${objectName(repo)}`;
+    const storageName = `${ref?.namespace || repo.metadata?.namespace}/${ref?.name ?? ''}`;
+    if (!bs || bs.metadata?.deletionTimestamp) {
+      return {
+        state: 'failed',
+        message: `${who}: BackupStorage ${storageName} named by spec.storageRef does not exist: create it or fix spec.storageRef`,
+      };
+    }
+    const resolved = resolveSpec(bs);
+    if (isProblem(resolved)) return { state: 'failed', message: `${who}: ${resolved.message}` };
+    if (resolved.provider === 'local') {
+      return {
+        state: 'unknown',
+        reason: LOCAL_NOT_INITIALIZED,
+        message: `${who}: its BackupStorage ${storageName} is a local volume, which the operator does not mount: repository.yaml is not written by Cairn yet`,
+      };
+    }
+    if (bs.status?.phase !== BackupStoragePhase.Ready) {
+      const why = findCondition(bs.status?.conditions, BackupStorageCondition.BackendInitialized)?.message;
+      return {
+        state: 'failed',
+        message: `${who}: BackupStorage ${storageName} is not Ready${why ? `: ${why}` : ' yet'}`,
+      };
+    }
+    const secretName = secretNameOf(resolved);
+    const secret = secretName ? this.#o.sources.secrets.get(secretName, bs.metadata?.namespace) : undefined;
+    let fileKey: string;
+    try {
+      fileKey = repositoryKey(resolved, repo.spec.path);
+    } catch (err) {
+      if (!(err instanceof StorageConfigError)) throw err;
+      return { state: 'failed', message: `${who}: spec.path: ${err.message}` };
+    }
+    const rewrite = !initializedForGeneration(repo);
+    const r = await withBackend(bs, resolved, secret, async (backend) => {
+      if (!rewrite && (await backend.stat(fileKey))) return;
+      await backend.put(fileKey, repositoryYaml(repo));
+    });
+    if ('problem' in r) return { state: 'failed', message: `${who}: ${r.problem.message}` };
+    return { state: 'ok' };
+  }
+
+  async #event(repo: RepositoryObject, next: RepositoryStatus): Promise<void> {
+    const before = findCondition(repo.status?.conditions, 'RepositoryInitialized');
+    const after = findCondition(next.conditions, 'RepositoryInitialized');
+    if (!after || (before?.status === after.status && before.reason === after.reason)) return;
+    await recordEvent(this.#o.client, {
+      regarding: repo,
+      type: after.status === 'True' ? EventType.Normal : EventType.Warning,
+      reason: after.reason ?? after.type,
+      action: 'InitializeRepository',
+      note: after.message ?? after.type,
+    });
+  }
+}
+
+/** The Repository controller: a Repository runs on its own changes, its Snapshots', its storage's. */
+export function repositoryController(o: RepositoryOptions, metrics?: ControllerMetrics): Controller {
+  const { repositories, storages } = o.sources;
+  const reposOf = (bs: BackupStorageObject): string[] =>
+    repositories
+      .list()
+      .filter((r) => usesStorage(r, bs))
+      .map((r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`);
+  return new Controller({
+    kind: 'Repository',
+    reconciler: new RepositoryReconciler(o),
+    primary: repositories,
+    watches: [
+      {
+        source: o.sources.snapshots,
+        keys: (snap) => {
+          const k = repositoryKeyOf(snap as SnapshotObject);
+          return k ? [k] : [];
+        },
+      },
+      // A storage turning Ready (or its Secret changing under it) lets its Repositories be initialised.
+      { source: storages, keys: (bs) => reposOf(bs as BackupStorageObject) },
+    ],
+    log: o.log,
+    metrics,
+  });
+}
+
+/** The factory the operator's registry lists. */
+export function newRepositoryController(deps: {
+  client: KubeClient;
+  informers: Informers;
+  log: Log;
+  metrics: ControllerMetrics;
+}): Controller {
+  return repositoryController(
+    { client: deps.client, sources: repositorySources(deps.informers), log: deps.log },
+    deps.metrics,
+  );
+}
