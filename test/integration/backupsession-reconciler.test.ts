@@ -103,14 +103,22 @@ async function setup(
     },
   });
   // The BackupConfiguration reconciler makes it Ready once its storage is (MinIO here) and creates the
-  // Repositories; any it has not created within a few seconds are created here, as it would.
-  await waitFor(
+  // Repositories; any it has not created within a few seconds are created here, as it would. Where that
+  // reconciler is not registered (the BackupConfiguration gets no status at all), the phase is set through
+  // the status subresource as it would set it.
+  const started = Date.now();
+  const phase = await waitFor(
     async () => {
       const bc = await client.get<Obj>(KUBESTASH.backupConfigurations, 'manifests', namespace);
-      return bc.status?.phase === 'Ready' ? true : undefined;
+      if (bc.status?.phase === 'Ready') return 'Ready';
+      if (bc.status === undefined && Date.now() - started > 15_000) return 'none';
+      return undefined;
     },
     { what: 'BackupConfiguration manifests Ready', timeoutMs: 60_000 },
   );
+  if (phase === 'none') {
+    await client.patchStatus(KUBESTASH.backupConfigurations, 'manifests', namespace, { phase: 'Ready' });
+  }
   for (const name of repos) {
     const present = await waitFor(
       async () => ((await client.find(KUBESTASH.repositories, name, namespace)) ? true : undefined),
