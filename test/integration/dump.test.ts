@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { kubedumpFilter, type KubedumpFilterOptions } from '../../src/api/kubedump-filter.ts';
@@ -376,5 +377,50 @@ clusterTest(
     assert.deepEqual(root.metadata, { name: 'web', namespace });
     const second = await dump({ client, dir, scope });
     assert.equal(second.files.written, 0);
+  },
+);
+
+/** KubeStash's docs (test data outside the repository; nothing is copied from them). */
+const DOCS_DIR =
+  process.env.CAIRN_KUBESTASH_DOCS ??
+  join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), '..', 'shared', 'kubestash-docs');
+
+/** A v1 expected-output sample: a shell line naming the file, then the YAML of one object. */
+function sample(path: string): KubeObject {
+  const text = readFileSync(join(DOCS_DIR, 'kubedump-v1', path), 'utf8');
+  return parse(text.replace(/^\$ cat .*\n/, '')) as KubeObject;
+}
+
+clusterTest(
+  'the first generation samples of KubeStash come back field for field after a v1 dump',
+  async ({ client, namespace }) => {
+    // The Deployment sample, created in the test namespace. The dev cluster runs no Deployment controller,
+    // so the revision annotation the sample carries (the controller's) is created with it.
+    const deployment = sample('application/expected-output-deployment-kubestash-operator.yaml');
+    deployment.metadata = { ...deployment.metadata, namespace };
+    await client.create(K8S.deployments, deployment);
+    const configMap = sample('cluster/expected-output-configmap-kube-system-kubeadm-config.yaml');
+    configMap.metadata = { ...configMap.metadata, namespace };
+    await client.create(K8S.configMaps, configMap);
+
+    const app = tmp();
+    await dump({
+      client,
+      dir: app,
+      scope: {
+        generation: 'v1',
+        target: 'application',
+        namespace,
+        group: 'apps',
+        kind: 'Deployment',
+        name: deployment.metadata.name ?? '',
+      },
+    });
+    assert.deepEqual(files(app), [`${deployment.metadata.name}.yaml`]);
+    assert.deepEqual(parse(readFileSync(join(app, `${deployment.metadata.name}.yaml`), 'utf8')), deployment);
+
+    const ns = tmp();
+    await dump({ client, dir: ns, scope: { generation: 'v1', target: 'namespace', namespace } });
+    assert.deepEqual(parse(readFileSync(join(ns, 'ConfigMap/kubeadm-config.yaml'), 'utf8')), configMap);
   },
 );
