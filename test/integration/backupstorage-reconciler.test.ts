@@ -206,3 +206,40 @@ clusterTest(
   },
   240_000,
 );
+
+clusterTest(
+  'a BackupStorage whose endpoint is down says it could not be reached, and becomes Ready by itself once it is back',
+  async (ctx, t) => {
+    const s3 = await startMinio(t);
+    const bucket = 'bs-unreachable';
+    await s3.createBucket(bucket);
+    const ns = ctx.namespace;
+    await s3.stop();
+    await ctx.client.create(K8S.secrets, secret(ns, 's3-secret', s3.secretData), { namespace: ns });
+    await ctx.client.create(KUBESTASH.backupStorages, storage(ns, 'down', s3, bucket), { namespace: ns });
+    const down = await waitFor(
+      async () => {
+        const c = condition(
+          await ctx.client.find<WithStatus>(KUBESTASH.backupStorages, 'down', ns),
+          'BackendInitialized',
+        );
+        return c?.status === 'False' ? c : undefined;
+      },
+      { what: 'BackendInitialized=False for a stopped endpoint', timeoutMs: 60_000 },
+    );
+    assert.match(down.message ?? '', /endpoint could not be reached/);
+
+    await s3.restart();
+    await waitFor(
+      async () =>
+        (await ctx.client.find<WithStatus>(KUBESTASH.backupStorages, 'down', ns))?.status?.phase === 'Ready'
+          ? true
+          : undefined,
+      { what: 'BackupStorage Ready once the endpoint is back', timeoutMs: 90_000 },
+    );
+    assert.deepEqual(await s3.keys(bucket), ['demo/metadata.yaml']);
+    await ctx.client.delete(KUBESTASH.backupStorages, 'down', { namespace: ns });
+    await waitForGone('BackupStorage down', () => ctx.client.get(KUBESTASH.backupStorages, 'down', ns));
+  },
+  240_000,
+);
