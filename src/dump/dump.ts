@@ -60,6 +60,11 @@ export interface DumpResult {
   files: FileCounts;
   /** Types that disappeared during the dump (404): skipped, their files deleted. */
   skipped: { type: string; message: string }[];
+  /**
+   * Group versions discovery could not read (an aggregated API whose backend is down): their types are not
+   * in the dump. Empty when the caller passed its own discovery.
+   */
+  unavailable: { groupVersion: string; message: string }[];
   /** Types restarted after an expired continue token. */
   restarted: string[];
   times: StageTimes;
@@ -73,7 +78,10 @@ export interface DumpResult {
 export async function dump(opts: DumpOptions): Promise<DumpResult> {
   const t0 = performance.now();
   const times: StageTimes = { discover: 0, fetch: 0, sanitize: 0, render: 0, write: 0, sweep: 0, total: 0 };
-  const discovered = opts.discovered ?? (await discover(opts.client, { signal: opts.signal })).resources;
+  const discovery = opts.discovered
+    ? { resources: opts.discovered, failed: [] }
+    : await discover(opts.client, { signal: opts.signal });
+  const discovered = discovery.resources;
   times.discover = performance.now() - t0;
 
   const { layout, generation, sanitize } = scopeSettings(opts.scope);
@@ -104,6 +112,7 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
     types: plans.length,
     files: tree.counts,
     skipped: [],
+    unavailable: discovery.failed,
     restarted: [],
     times,
   };

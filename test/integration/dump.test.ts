@@ -209,6 +209,7 @@ clusterTest(
       bytes: result.files.bytes,
     });
     assert.deepEqual(result.skipped, []);
+    assert.deepEqual(result.unavailable, []);
   },
 );
 
