@@ -10,6 +10,7 @@ import { newBackupStorageController } from '../reconcilers/backupstorage/reconci
 import { newRepositoryController } from '../reconcilers/repository/reconciler.ts';
 import { backupSessionController } from '../reconcilers/backupsession/reconciler.ts';
 import { snapshotController } from '../reconcilers/snapshot/reconciler.ts';
+import { makeBackupConfigurationController } from '../reconcilers/backupconfiguration/reconciler.ts';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -31,4 +32,5 @@ export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [
   newRepositoryController,
   backupSessionController,
   snapshotController,
+  makeBackupConfigurationController,
 ];
