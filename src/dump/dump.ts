@@ -139,8 +139,10 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
       }
       times.sanitize += performance.now() - t;
       t = performance.now();
+      const seen = new Set<string>();
       for (const { path, o } of kept) {
-        if (tree.claimed(path)) throw new Error(`two objects map to the dump file ${path}`);
+        if (tree.claimed(path) || seen.has(path)) throw new Error(`two objects map to the dump file ${path}`);
+        seen.add(path);
         files.push({ path, data: Buffer.from(renderYaml(o), 'utf8') });
         paths.push(path);
       }
@@ -151,10 +153,13 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
       result.objects += files.length;
       progress(plan.id);
     };
-    const onRestart = (): void => {
+    const forget = (): void => {
       tree.release(paths);
       result.objects -= paths.length;
       paths = [];
+    };
+    const onRestart = (): void => {
+      forget();
       result.restarted.push(plan.id);
     };
     const outcome = await streamType(opts.client, plan, {
@@ -164,7 +169,11 @@ export async function dump(opts: DumpOptions): Promise<DumpResult> {
       onFetchTime: (ms) => (times.fetch += ms),
       ...retry,
     });
-    if (outcome.status === 'gone') result.skipped.push({ type: plan.id, message: outcome.message });
+    if (outcome.status === 'gone') {
+      // The type went away while it was being listed: so did its objects, and all its files go.
+      forget();
+      result.skipped.push({ type: plan.id, message: outcome.message });
+    }
     if (outcome.status === 'failed')
       failures.push({ type: plan.id, forbidden: outcome.forbidden, message: outcome.message });
     typesDone++;

@@ -301,3 +301,19 @@ test('the v1 layouts: Kind directories per namespace, or per Kind in a namespace
   const web = read(ns, 'Deployment/web.yaml');
   assert.deepEqual(web.metadata.annotations, { 'deployment.kubernetes.io/revision': '2' });
 });
+
+test('a type that disappears between two of its pages leaves no file at all', async () => {
+  const dir = tmp();
+  const fake = seeded();
+  await dump({ client: fake.client, dir, scope: v2, discovered, pageSize: 2 });
+  fake.failure = (id, page) => {
+    if (id === 'configmaps' && page === 2) fake.objects.delete('configmaps');
+  };
+  const result = await dump({ client: fake.client, dir, scope: v2, discovered, pageSize: 2 });
+  assert.deepEqual(
+    result.skipped.map((s) => s.type),
+    ['configmaps'],
+  );
+  assert.ok(!files(dir).some((f) => f.startsWith('configmaps')));
+  assert.equal(result.objects, 3);
+});
