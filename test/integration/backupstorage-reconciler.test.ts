@@ -3,7 +3,7 @@
 // editing the Secret alone, a Repository on it gets repository.yaml, becomes Ready and reports its Snapshots,
 // and deleting the storage completes.
 import assert from 'node:assert/strict';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
 import { KUBESTASH, K8S } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
@@ -240,6 +240,79 @@ clusterTest(
     assert.deepEqual(await s3.keys(bucket), ['demo/metadata.yaml']);
     await ctx.client.delete(KUBESTASH.backupStorages, 'down', { namespace: ns });
     await waitForGone('BackupStorage down', () => ctx.client.get(KUBESTASH.backupStorages, 'down', ns));
+  },
+  240_000,
+);
+
+clusterTest(
+  'a BackupStorage created over a backend that already holds repositories recreates their Repository objects once',
+  async (ctx, t) => {
+    const s3 = await startMinio(t);
+    const bucket = 'bs-sync';
+    await s3.createBucket(bucket);
+    const ns = ctx.namespace;
+    const client = s3.s3Client();
+    try {
+      const put = (key: string, body: string) =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      await put('demo/metadata.yaml', 'apiVersion: config.kubestash.com/v1alpha1\nkind: BackendMeta\n');
+      await put(
+        'demo/team/old-repo/repository.yaml',
+        [
+          'apiVersion: storage.kubestash.com/v1alpha1',
+          'kind: Repository',
+          'metadata:',
+          '  name: old-repo',
+          `  namespace: ${ns}`,
+          'spec:',
+          '  storageRef: {name: elsewhere, namespace: another}',
+          '  path: /team/old-repo',
+          '  deletionPolicy: Delete',
+          `  encryptionSecret: {name: encryption, namespace: ${ns}}`,
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      client.destroy();
+    }
+    await ctx.client.create(K8S.secrets, secret(ns, 's3-secret', s3.secretData), { namespace: ns });
+    await ctx.client.create(KUBESTASH.backupStorages, storage(ns, 'synced', s3, bucket), { namespace: ns });
+    const repo = await waitFor(
+      async () => {
+        const r = await ctx.client.find<WithStatus & { spec?: { storageRef?: unknown; path?: string } }>(
+          KUBESTASH.repositories,
+          'old-repo',
+          ns,
+        );
+        return r?.status?.phase === 'Ready' ? r : undefined;
+      },
+      { what: 'the Repository recreated from the backend, Ready', timeoutMs: 60_000 },
+    );
+    assert.deepEqual(repo.spec?.storageRef, { name: 'synced', namespace: ns });
+    assert.equal(repo.spec?.path, '/team/old-repo');
+    const bs = await ctx.client.get<WithStatus>(KUBESTASH.backupStorages, 'synced', ns);
+    assert.ok(bs.metadata?.annotations?.['storage.cairn.dev/repositories-synced']);
+
+    // Synced once: a Repository deleted afterwards is not brought back.
+    await ctx.client.delete(KUBESTASH.repositories, 'old-repo', { namespace: ns });
+    await waitForGone('Repository old-repo', () => ctx.client.get(KUBESTASH.repositories, 'old-repo', ns));
+    await ctx.client.patch(
+      KUBESTASH.backupStorages,
+      'synced',
+      { metadata: { labels: { touched: 'yes' } } },
+      {
+        type: 'merge',
+        namespace: ns,
+      },
+    );
+    await waitFor(
+      async () => {
+        const s = await ctx.client.get<WithStatus>(KUBESTASH.backupStorages, 'synced', ns);
+        return s.status?.repositories?.length === 0 ? true : undefined;
+      },
+      { what: 'the storage to list no Repository', timeoutMs: 30_000 },
+    );
+    assert.equal(await ctx.client.find(KUBESTASH.repositories, 'old-repo', ns), undefined);
   },
   240_000,
 );

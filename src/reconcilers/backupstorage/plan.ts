@@ -88,7 +88,7 @@ export interface StatusInput {
 export function planStatus(i: StatusInput): BackupStorageStatus {
   const now = (): Date => i.now;
   const generation = i.bs.metadata?.generation;
-  let conditions: Condition[] = [...((i.bs.status?.conditions) ?? [])];
+  let conditions: Condition[] = [...(i.bs.status?.conditions ?? [])];
   const secretMissing =
     i.secretProblem?.kind === ProblemKind.secretMissing || i.secretProblem?.kind === ProblemKind.secretKeys;
   if (i.secretNamed) {

@@ -5,7 +5,7 @@
 // Repository runs the key at once. Deletion never hangs on the backend: see ./deletion.ts.
 import { readFileSync } from 'node:fs';
 import { CLEANUP_FINALIZER } from '../../api/backup-names.ts';
-import { ConditionStatus, type Condition } from '../../api/conditions.ts';
+import { ConditionStatus, formatConditionTime, type Condition } from '../../api/conditions.ts';
 import { K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { Informer } from '../../kube/informer.ts';
 import type { KubeClient } from '../../kube/types.ts';
@@ -27,6 +27,8 @@ import {
   type SecretObject,
 } from './backend.ts';
 import { finalizeDeletion } from './deletion.ts';
+import { syncRepositories } from './sync.ts';
+import type { ResolvedStorage } from '../../storage/types.ts';
 import {
   backendMetaYaml,
   planStatus,
@@ -70,6 +72,9 @@ function packageVersion(): string {
   const url = new URL('../../../package.json', import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
+
+/** Set once the backend's repositories were synced into this object's cluster (its value: when). */
+export const SYNCED_ANNOTATION = 'storage.cairn.dev/repositories-synced';
 
 /** An error the work queue retries with backoff, after the status already says what is wrong. */
 class BackendUnavailable extends Error {
@@ -141,6 +146,10 @@ export class BackupStorageReconciler implements Reconciler {
           'problem' in r ? { state: 'failed', problem: r.problem } : { state: 'initialized', wrote: r.value };
       }
     }
+    const synced =
+      init.state === 'initialized' && !bs.metadata?.annotations?.[SYNCED_ANNOTATION] && !isProblem(resolved)
+        ? await this.#sync(bs, resolved, !init.wrote, signal)
+        : false;
     const repos = sources.repositories.list().filter((r) => usesStorage(r, bs));
     const next = planStatus({ bs, secretNamed, secretProblem: sProblem, init, repos, now });
     if (statusChanged(bs.status, next)) {
@@ -148,10 +157,14 @@ export class BackupStorageReconciler implements Reconciler {
         resourceVersion: bs.metadata?.resourceVersion,
         signal,
       });
-      await this.#events(
-        bs,
-        bs.status?.conditions,
-        next.conditions as Condition[],
+      await this.#events(bs, bs.status?.conditions, next.conditions as Condition[]);
+    }
+    if (synced) {
+      await client.patch(
+        KUBESTASH.backupStorages,
+        name,
+        { metadata: { annotations: { [SYNCED_ANNOTATION]: formatConditionTime(now) } } },
+        { type: 'merge', namespace, signal },
       );
     }
     if (init.state === 'failed') {
@@ -159,6 +172,35 @@ export class BackupStorageReconciler implements Reconciler {
       return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
     }
     return { requeueAfterMs: this.#o.resyncMs ?? 300_000 };
+  }
+
+  /**
+   * At the first initialisation of this object: when the backend already held metadata.yaml, creates the
+   * Repositories its repository.yaml files describe (./sync.ts). True once done (successfully or with
+   * failures reported in an Event), false when the backend failed and the sync is to be tried again.
+   */
+  async #sync(bs: BackupStorageObject, storage: ResolvedStorage, existing: boolean, signal: AbortSignal) {
+    if (!existing) return true;
+    const secretName = secretNameOf(storage);
+    const secret = secretName ? this.#o.sources.secrets.get(secretName, bs.metadata?.namespace) : undefined;
+    const exists = (ns: string, n: string): boolean => this.#o.sources.repositories.get(n, ns) !== undefined;
+    const r = await withBackend(bs, storage, secret, (backend) =>
+      syncRepositories(this.#o.client, backend, storage, bs, exists, signal),
+    );
+    if ('problem' in r) return false;
+    const { created, failed } = r.value;
+    if (created.length > 0 || failed.length > 0) {
+      await recordEvent(this.#o.client, {
+        regarding: bs,
+        type: failed.length > 0 ? EventType.Warning : EventType.Normal,
+        reason: 'RepositoriesSynced',
+        action: 'SyncRepositories',
+        note:
+          `Repositories from the backend: ${created.length > 0 ? `created ${created.join(', ')}` : 'none created'}` +
+          (failed.length > 0 ? `; not created: ${failed.join('; ')}` : ''),
+      });
+    }
+    return true;
   }
 
   /** One Event per condition that changed status or reason. */

@@ -245,3 +245,26 @@ test('an Event is about its object, in its namespace, with a microsecond event t
     resourceVersion: '7',
   });
 });
+
+test('a repository.yaml becomes a Repository on this storage with only its name, namespace, labels and spec', async () => {
+  const { repositoryFromFile } = await import('../../../../src/reconcilers/backupstorage/sync.ts');
+  const text = [
+    'apiVersion: storage.kubestash.com/v1alpha1',
+    'kind: Repository',
+    'metadata: {name: r, namespace: team, uid: old, labels: {a: b}}',
+    'spec: {storageRef: {name: other, namespace: x}, path: /r, deletionPolicy: Delete}',
+    'status: {phase: Ready}',
+  ].join('\n');
+  assert.deepEqual(repositoryFromFile(text, storage()), {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'Repository',
+    metadata: { name: 'r', namespace: 'team', labels: { a: 'b' } },
+    spec: { storageRef: { name: 'minio', namespace: 'demo' }, path: '/r', deletionPolicy: 'Delete' },
+  });
+  assert.equal(repositoryFromFile('kind: Snapshot\nmetadata: {}\nspec: {}', storage()), 'not a Repository');
+  assert.equal(repositoryFromFile(': : :', storage()), 'not YAML');
+  assert.equal(
+    repositoryFromFile('kind: Repository\nmetadata: {name: r}\nspec: {path: /r}', storage()),
+    'no metadata.name, metadata.namespace or spec.path',
+  );
+});
