@@ -13,8 +13,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kubedumpFilter } from '../src/api/kubedump-filter.ts';
 import { K8S, type ResourceType } from '../src/api/resource-type.ts';
-import { startDevEnvironment } from '../src/devcluster/environment.ts';
-import { binaryPaths } from '../src/devcluster/toolchain.ts';
 import { dump, type DumpResult } from '../src/dump/dump.ts';
 import { forEachLimit } from '../src/dump/pool.ts';
 import { planTypes } from '../src/dump/select.ts';
@@ -163,6 +161,7 @@ function run(mode: string, kubeconfig: string, namespaces: string[], dir = ''): 
 
 function kubectl(kubeconfig: string, client: KubeClient, namespaces: string[]): Promise<number> {
   return (async () => {
+    const { binaryPaths } = await import('../src/devcluster/toolchain.ts');
     const plans = planTypes((await discover(client)).resources, scopeFor(namespaces));
     const started = performance.now();
     for (const plan of plans) {
@@ -190,6 +189,8 @@ async function main(): Promise<void> {
   const n = Number(args.objects);
   const runs = Number(args.runs);
   const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-dump-'));
+  // Loaded here only, so that the measured child processes do not carry the dev cluster's modules.
+  const { startDevEnvironment } = await import('../src/devcluster/environment.ts');
   const env = await startDevEnvironment({
     dir: join(dir, 'cluster'),
     images: [],
