@@ -137,15 +137,25 @@ async function setup(
       },
     });
   }
-  // The run the BackupConfiguration triggers when it first becomes Ready ends first (today's Job fails).
+  // The run the BackupConfiguration reconciler triggers when it first becomes Ready (through a trigger Job)
+  // ends first (today's backup Job fails), so it cannot overlap the runs created below.
+  const finished = (o: Obj, kinds: string[]): boolean =>
+    ((o.status?.conditions ?? []) as { type: string; status: string }[]).some(
+      (c) => kinds.includes(c.type) && c.status === 'True',
+    );
   await waitFor(
     async () => {
-      const list = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
-      return list.items.every((s) => ['Succeeded', 'Failed', 'Skipped'].includes(String(s.status?.phase)))
-        ? true
-        : undefined;
+      const bc = await client.get<Obj>(KUBESTASH.backupConfigurations, 'manifests', namespace);
+      const sessions = (bc.status?.sessions ?? []) as Obj[];
+      const triggered = phase === 'none' || sessions.some((x) => finished(x, ['InitialBackupTriggered']));
+      const jobs = await client.list<Obj>(K8S.jobs, { namespace });
+      const runs = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
+      const idle =
+        jobs.items.every((j) => finished(j, ['Complete', 'Failed'])) &&
+        runs.items.every((x) => ['Succeeded', 'Failed', 'Skipped'].includes(String(x.status?.phase)));
+      return triggered && idle && (phase === 'none' || runs.items.length > 0) ? true : undefined;
     },
-    { what: 'every earlier BackupSession finished', timeoutMs: 90_000 },
+    { what: 'the initial run of the BackupConfiguration finished', timeoutMs: 90_000 },
   );
   return { bc: 'manifests', repos };
 }
@@ -261,12 +271,25 @@ clusterTest(
       { what: 'the first BackupSession Failed', timeoutMs: 90_000 },
     );
     const conditions = failed.status?.conditions as { type: string; status: string }[];
-    for (const type of ['SnapshotsEnsured', 'BackupExecutorEnsured', 'MetricsPushed']) {
+    for (const type of [
+      'SnapshotsEnsured',
+      'BackupExecutorEnsured',
+      'SessionHistoryCleaned',
+      'MetricsPushed',
+    ]) {
       assert.equal(conditions.find((c) => c.type === type)?.status, 'True', type);
     }
     assert.match(String(failed.status?.duration), /^\d+(m\d+)?s$/);
     assert.equal(failed.status?.totalSnapshots, 2);
     for (const s of failed.status?.snapshots as { phase: string }[]) assert.equal(s.phase, 'Failed');
+    // sessionHistoryLimit 1 (the default): the other finished runs of the session are deleted, with their Jobs.
+    await waitFor(
+      async () => {
+        const list = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
+        return list.items.map((s) => s.metadata?.name).join() === first ? true : undefined;
+      },
+      { what: `only BackupSession ${first} left`, timeoutMs: 30_000 },
+    );
     for (const repo of repos) {
       const snap = await client.get<Obj>(KUBESTASH.snapshots, snapshotName(repo, first), namespace);
       assert.equal(snap.status?.phase, 'Failed');

@@ -4,26 +4,20 @@
 // names one), follows the Snapshots and the Job, marks Snapshots the Job left unreported BackupIncomplete,
 // and ends the run with its final step, duration and phase. Reads come from the shared caches; the status
 // is written once per reconcile, conditional on the resourceVersion read.
-import { KUBESTASH, K8S, type ResourceType } from '../../api/resource-type.ts';
-import { isBackupSessionCompleted } from '../../api/backupsession-phase.ts';
+import { KUBESTASH, K8S } from '../../api/resource-type.ts';
+import {
+  BackupSessionCondition,
+  BackupSessionReason,
+  isBackupSessionCompleted,
+} from '../../api/backupsession-phase.ts';
 import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../kube/informer.ts';
-import { isConflict } from '../../kube/errors.ts';
+import { apiMessage, isConflict } from '../../kube/errors.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
-import type { Informers } from '../../controller/informers.ts';
-import type { ControllerMetrics } from '../../controller/metrics.ts';
-import type { Log } from '../../common/log.ts';
-import {
-  backupJob,
-  ExecutorError,
-  jobOutcome,
-  jobServiceAccount,
-  type AddonObj,
-  type FunctionObj,
-} from './job.ts';
+import { backupJob, ExecutorError, jobOutcome, jobServiceAccount } from './job.ts';
 import {
   backupDeadline,
   executorStep,
@@ -36,53 +30,20 @@ import {
   skipReason,
   snapshotObject,
   snapshotsStep,
-  type ConfigurationObject,
   type SessionObject,
   type SnapshotObject,
   type Step,
 } from './plan.ts';
+import { historyToDelete } from './history.ts';
+import { backupSessionSources, type BackupSessionDeps, type BackupSessionSources } from './sources.ts';
+
+export { backupSessionSources, type BackupSessionDeps, type BackupSessionSources };
 import { sessionRbac } from './rbac.ts';
 
 export const FIELD_MANAGER = 'cairn-operator';
 
 /** How long a run waits for the Repositories its BackupConfiguration creates before it fails. */
 export const REPOSITORY_WAIT_MS = 120_000;
-
-export interface BackupSessionSources {
-  sessions: Informer<SessionObject>;
-  configurations: Informer<ConfigurationObject>;
-  snapshots: Informer<SnapshotObject>;
-  repositories: Informer<KubeObject>;
-  storages: Informer<KubeObject>;
-  jobs: Informer<KubeObject>;
-  addons: Informer<AddonObj>;
-  functions: Informer<FunctionObj>;
-}
-
-/** What the controller needs of the operator (a subset of the registry's ReconcilerDeps). */
-export interface BackupSessionDeps {
-  client: KubeClient;
-  informers: Informers;
-  log: Log;
-  metrics?: ControllerMetrics;
-  /** Cairn's image: what a Function running Cairn's released image runs instead. */
-  image: string;
-}
-
-export function backupSessionSources(deps: Pick<BackupSessionDeps, 'informers'>): BackupSessionSources {
-  const inf = <T extends KubeObject>(resource: ResourceType) =>
-    deps.informers.informer<T>({ resource });
-  return {
-    sessions: inf<SessionObject>(KUBESTASH.backupSessions),
-    configurations: inf<ConfigurationObject>(KUBESTASH.backupConfigurations),
-    snapshots: inf<SnapshotObject>(KUBESTASH.snapshots),
-    repositories: inf(KUBESTASH.repositories),
-    storages: inf(KUBESTASH.backupStorages),
-    jobs: inf(K8S.jobs),
-    addons: inf<AddonObj>(KUBESTASH.addons),
-    functions: inf<FunctionObj>(KUBESTASH.functions),
-  };
-}
 
 export interface BackupSessionOptions {
   client: KubeClient;
@@ -184,7 +145,7 @@ export class BackupSessionReconciler implements Reconciler {
       }
       steps.push(executorStep(false, `No backup Job was created: ${why}`));
       await this.#failSnapshots(this.#snapshotsOf(session), `No backup Job ran: ${why}`, now);
-      await this.#finish(session, steps, deadline, true, now);
+      await this.#finish(session, steps, deadline, true, now, spec.sessionHistoryLimit);
       return;
     }
     steps.push(snapshotsStep(true, 'Snapshots have been ensured successfully.'));
@@ -221,7 +182,7 @@ export class BackupSessionReconciler implements Reconciler {
         if (!(err instanceof ExecutorError)) throw err;
         steps.push(executorStep(false, err.message));
         await this.#failSnapshots(this.#snapshotsOf(session), `No backup Job ran: ${err.message}`, now);
-        await this.#finish(session, steps, deadline, true, now);
+        await this.#finish(session, steps, deadline, true, now, spec.sessionHistoryLimit);
         return;
       }
     }
@@ -235,7 +196,7 @@ export class BackupSessionReconciler implements Reconciler {
         now,
       );
     }
-    await this.#finish(session, steps, deadline, outcome !== undefined, now);
+    await this.#finish(session, steps, deadline, outcome !== undefined, now, spec.sessionHistoryLimit);
     if (deadline && !outcome)
       return { requeueAfterMs: Math.max(1_000, Date.parse(deadline) - now.getTime() + 1_000) };
   }
@@ -287,6 +248,7 @@ export class BackupSessionReconciler implements Reconciler {
     deadline: string | undefined,
     ended: boolean,
     now: Date,
+    historyLimit: number | undefined,
   ) {
     // The Snapshots just written are read fresh: the cache may not have them yet.
     const ns = session.metadata?.namespace ?? '';
@@ -294,14 +256,18 @@ export class BackupSessionReconciler implements Reconciler {
     const snapshots = fresh.items
       .filter((s) => s.spec?.backupSession === session.metadata?.name)
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    const status = await this.#writeStatus(session, {
+    const state = {
       session,
       snapshots,
       steps,
       ...(deadline ? { deadline } : {}),
       executorEnded: ended,
       now,
-    });
+    };
+    if (isBackupSessionCompleted(nextSessionStatus(state).phase)) {
+      state.steps = [...steps, await this.#cleanHistory(session, historyLimit)];
+    }
+    const status = await this.#writeStatus(session, state);
     if (isBackupSessionCompleted(status.phase)) {
       const failed = status.phase !== 'Succeeded';
       const why = (status.conditions ?? []).find((c) => c.status === 'False')?.message;
@@ -313,6 +279,33 @@ export class BackupSessionReconciler implements Reconciler {
         note: `Backup session ${ns}/${session.metadata?.name ?? ''} ended ${status.phase} after ${status.duration ?? '?'}${why ? `: ${why}` : ''}`,
       });
     }
+  }
+
+  /** Deletes the finished runs of the session beyond its history limit (their Jobs go with them). */
+  async #cleanHistory(session: SessionObject, limit: number | undefined): Promise<Step> {
+    const ns = session.metadata?.namespace ?? '';
+    const names = historyToDelete(session, this.#o.sources.sessions.list(ns), limit);
+    try {
+      for (const name of names) {
+        await this.#o.client.delete(KUBESTASH.backupSessions, name, {
+          namespace: ns,
+          propagationPolicy: 'Background',
+        });
+      }
+    } catch (err) {
+      return {
+        type: BackupSessionCondition.SessionHistoryCleaned,
+        status: 'False',
+        reason: BackupSessionReason.FailedToCleanSessionHistory,
+        message: `Deleting the BackupSessions beyond sessionHistoryLimit (${names.join(', ')}) failed: ${apiMessage(err)}; delete them by hand`,
+      };
+    }
+    return {
+      type: BackupSessionCondition.SessionHistoryCleaned,
+      status: 'True',
+      reason: BackupSessionReason.SuccessfullyCleanedSessionHistory,
+      message: names.length ? `Deleted ${names.join(', ')}` : 'Nothing to delete',
+    };
   }
 
   async #writeStatus(session: SessionObject, state: Parameters<typeof nextSessionStatus>[0]) {
