@@ -17,7 +17,9 @@ import { planTypes, type DumpScope } from '../../src/dump/select.ts';
 import { kubeClient } from '../../src/kube/connect.ts';
 import { discover } from '../../src/kube/discovery.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import { startRestartableApiserver, type RestartableApiserver } from '../harness/apiserver-restart.ts';
 import { clusterTest } from '../harness/cluster.ts';
+import { compactEtcd, etcdRevision } from '../harness/etcd.ts';
 
 const WIDGETS: ResourceType = {
   group: 'dump.cairn.test',
@@ -28,8 +30,10 @@ const WIDGETS: ResourceType = {
 };
 
 const temps: string[] = [];
-after(() => {
+let noCacheApiserver: Promise<RestartableApiserver> | undefined;
+after(async () => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
+  await (await noCacheApiserver)?.stop();
 });
 const tmp = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'cairn-dump-'));
@@ -423,5 +427,58 @@ clusterTest(
     const ns = tmp();
     await dump({ client, dir: ns, scope: { generation: 'v1', target: 'namespace', namespace } });
     assert.deepEqual(parse(readFileSync(join(ns, 'ConfigMap/kubeadm-config.yaml'), 'utf8')), configMap);
+  },
+);
+
+clusterTest(
+  'a continue token expired by an etcd compaction mid-list restarts the type and the dump is complete',
+  async ({ client, namespace }) => {
+    for (let i = 0; i < 5; i++)
+      await client.create(K8S.configMaps, {
+        metadata: { name: `cm-${i}`, namespace },
+        data: { i: String(i) },
+      });
+    // Without the watch cache every page is read from etcd, where the compaction expires the token.
+    const api = await (noCacheApiserver ??= startRestartableApiserver(['--watch-cache=false']));
+    const direct = kubeClient({ kubeconfig: api.kubeconfig });
+    let compacted = false;
+    const compacting: KubeClient = {
+      ...direct,
+      server: direct.server,
+      namespace: direct.namespace,
+      request: direct.request.bind(direct),
+      find: direct.find.bind(direct),
+      listPages: (r, opts) =>
+        (async function* () {
+          for await (const page of direct.listPages(r, opts)) {
+            yield page;
+            if (r.plural === 'configmaps' && !compacted) {
+              // After the first page: a change, then the history before it is compacted away.
+              compacted = true;
+              await client.create(K8S.configMaps, {
+                metadata: { name: 'late', namespace },
+                data: { i: 'late' },
+              });
+              await compactEtcd(await etcdRevision());
+            }
+          }
+        })(),
+    };
+    const dir = tmp();
+    const scope: DumpScope = {
+      generation: 'v2',
+      filter: kubedumpFilter({ includeNamespaces: [namespace], includeResources: ['configmaps'] }),
+    };
+    const result = await dump({ client: compacting, dir, scope, pageSize: 2 });
+    assert.ok(compacted);
+    assert.deepEqual(result.restarted, ['configmaps']);
+    const want = [
+      ...(await client.listAll(K8S.configMaps, { namespace })).items.map(
+        (o) => `configmaps/namespaces/${namespace}/${o.metadata?.name}.yaml`,
+      ),
+    ].sort();
+    assert.ok(want.includes(`configmaps/namespaces/${namespace}/late.yaml`));
+    assert.deepEqual(files(dir), want);
+    assert.equal(result.objects, want.length);
   },
 );
