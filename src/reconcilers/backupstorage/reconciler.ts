@@ -146,10 +146,26 @@ export class BackupStorageReconciler implements Reconciler {
           'problem' in r ? { state: 'failed', problem: r.problem } : { state: 'initialized', wrote: r.value };
       }
     }
-    const synced =
-      init.state === 'initialized' && !bs.metadata?.annotations?.[SYNCED_ANNOTATION] && !isProblem(resolved)
-        ? await this.#sync(bs, resolved, !init.wrote, signal)
-        : false;
+    if (
+      init.state === 'initialized' &&
+      !isProblem(resolved) &&
+      !bs.metadata?.annotations?.[SYNCED_ANNOTATION]
+    ) {
+      // Claimed first, conditional on the resourceVersion read: a run on a stale cache fails here with 409
+      // instead of syncing twice (and bringing back a Repository deleted in between).
+      bs = await client.patch<BackupStorageObject>(
+        KUBESTASH.backupStorages,
+        name,
+        {
+          metadata: {
+            annotations: { [SYNCED_ANNOTATION]: formatConditionTime(now) },
+            resourceVersion: bs.metadata?.resourceVersion,
+          },
+        },
+        { type: 'merge', namespace, signal },
+      );
+      if (!init.wrote) await this.#sync(bs, resolved, signal);
+    }
     const repos = sources.repositories.list().filter((r) => usesStorage(r, bs));
     const next = planStatus({ bs, secretNamed, secretProblem: sProblem, init, repos, now });
     if (statusChanged(bs.status, next)) {
@@ -158,14 +174,6 @@ export class BackupStorageReconciler implements Reconciler {
         signal,
       });
       await this.#events(bs, bs.status?.conditions, next.conditions as Condition[]);
-    }
-    if (synced) {
-      await client.patch(
-        KUBESTASH.backupStorages,
-        name,
-        { metadata: { annotations: { [SYNCED_ANNOTATION]: formatConditionTime(now) } } },
-        { type: 'merge', namespace, signal },
-      );
     }
     if (init.state === 'failed') {
       if (init.problem.retryable) throw new BackendUnavailable(init.problem.message);
@@ -176,18 +184,26 @@ export class BackupStorageReconciler implements Reconciler {
 
   /**
    * At the first initialisation of this object: when the backend already held metadata.yaml, creates the
-   * Repositories its repository.yaml files describe (./sync.ts). True once done (successfully or with
-   * failures reported in an Event), false when the backend failed and the sync is to be tried again.
+   * Repositories its repository.yaml files describe (./sync.ts). Runs once (the caller has claimed it by
+   * the annotation): what was created and what could not be is said in an Event.
    */
-  async #sync(bs: BackupStorageObject, storage: ResolvedStorage, existing: boolean, signal: AbortSignal) {
-    if (!existing) return true;
+  async #sync(bs: BackupStorageObject, storage: ResolvedStorage, signal: AbortSignal): Promise<void> {
     const secretName = secretNameOf(storage);
     const secret = secretName ? this.#o.sources.secrets.get(secretName, bs.metadata?.namespace) : undefined;
     const exists = (ns: string, n: string): boolean => this.#o.sources.repositories.get(n, ns) !== undefined;
     const r = await withBackend(bs, storage, secret, (backend) =>
       syncRepositories(this.#o.client, backend, storage, bs, exists, signal),
     );
-    if ('problem' in r) return false;
+    if ('problem' in r) {
+      await recordEvent(this.#o.client, {
+        regarding: bs,
+        type: EventType.Warning,
+        reason: 'RepositorySyncFailed',
+        action: 'SyncRepositories',
+        note: `Repositories were not synced from the backend: ${r.problem.message}`,
+      });
+      return;
+    }
     const { created, failed } = r.value;
     if (created.length > 0 || failed.length > 0) {
       await recordEvent(this.#o.client, {
@@ -200,7 +216,6 @@ export class BackupStorageReconciler implements Reconciler {
           (failed.length > 0 ? `; not created: ${failed.join('; ')}` : ''),
       });
     }
-    return true;
   }
 
   /** One Event per condition that changed status or reason. */
