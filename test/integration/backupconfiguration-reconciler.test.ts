@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { clusterTest, type ClusterContext } from '../harness/cluster.ts';
+import { clusterTest, waitForGone, type ClusterContext } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
 interface Cond {
@@ -127,6 +127,13 @@ function configuration(
               backend: 's3-backend',
               directory: '/ns-manifests',
               encryptionSecret: { name: 'encrypt-secret', namespace: ns },
+            },
+            {
+              name: 'kept-repo',
+              backend: 's3-backend',
+              directory: '/kept',
+              encryptionSecret: { name: 'encrypt-secret', namespace: ns },
+              deletionPolicy: 'Retain',
             },
           ],
           addon: { name: o.addon ?? 'kubedump-addon', tasks: [{ name: 'manifest-backup' }] },
@@ -249,10 +256,15 @@ clusterTest(
       },
       { namespace: ns },
     );
-    await waitFor(async () => ((await backupSessions(ctx)).length === 2 ? true : undefined), {
-      what: 'a second BackupSession from the manual Job',
-      timeoutMs: 90_000,
-    });
+    // (Finished runs beyond sessionHistoryLimit may be deleted meanwhile: look for a new name, not a count.)
+    const firstName = bs.metadata?.name;
+    await waitFor(
+      async () =>
+        (await backupSessions(ctx)).some((x) => x.metadata?.name !== firstName) ? true : undefined,
+      { what: 'a second BackupSession from the manual Job', timeoutMs: 90_000 },
+    );
+    const seen = new Set((await backupSessions(ctx)).map((x) => x.metadata?.name));
+    seen.add(firstName);
 
     // paused: the CronJob is suspended and no next run is shown.
     await ctx.client.patch(
@@ -271,13 +283,17 @@ clusterTest(
       'no nextSchedule while paused',
       (bc) => bc.status?.sessions?.[0]?.nextSchedule === undefined,
     );
-    assert.equal((await backupSessions(ctx)).length, 2, 'pausing triggers nothing');
+    assert.deepEqual(
+      (await backupSessions(ctx)).filter((x) => !seen.has(x.metadata?.name)),
+      [],
+      'pausing triggers nothing',
+    );
   },
   300_000,
 );
 
 clusterTest(
-  'a missing BackupStorage and an unknown Addon are named in conditions with the fix, and the configuration recovers once both are fixed',
+  'a missing BackupStorage and an unknown Addon are named in conditions with the fix, the configuration recovers once both are fixed, and deleting it deletes its Repositories except the Retain ones',
   async (ctx, t) => {
     const ns = ctx.namespace;
     await basics(ctx);
@@ -326,6 +342,15 @@ clusterTest(
     assert.equal(cond(fixed.status?.conditions, 'DependenciesFound')?.status, 'True');
     assert.ok(await ctx.client.find(K8S.cronJobs, CRONJOB, ns));
     assert.ok(await ctx.client.find(KUBESTASH.repositories, 's3-repo', ns));
+    assert.ok(fixed.metadata?.finalizers?.includes('kubestash.com/cleanup'));
+
+    // Deleting it deletes the Repository of a Delete repository and keeps the Retain one.
+    await ctx.client.delete(KUBESTASH.backupConfigurations, BC, { namespace: ns });
+    await waitForGone(`BackupConfiguration ${BC}`, () =>
+      ctx.client.get(KUBESTASH.backupConfigurations, BC, ns),
+    );
+    await waitForGone('Repository s3-repo', () => ctx.client.get(KUBESTASH.repositories, 's3-repo', ns));
+    assert.ok(await ctx.client.find(KUBESTASH.repositories, 'kept-repo', ns), 'Retain keeps the Repository');
   },
   300_000,
 );

@@ -29,6 +29,8 @@ import { isConflict } from '../../kube/errors.ts';
 import type { Informer } from '../../kube/informer.ts';
 import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import { initialTriggerJob } from './children.ts';
+import { CLEANUP_FINALIZER } from '../../api/backup-names.ts';
+import { hasCleanupFinalizer, repositoriesToDelete } from './deletion.ts';
 import { planBackupConfiguration, type Plan } from './plan.ts';
 import { TargetFinder } from './target.ts';
 
@@ -84,7 +86,13 @@ export class BackupConfigurationReconciler implements Reconciler {
     const { client, sources: src } = this.#o;
     const { namespace = '', name } = parseKey(key);
     const bc = src.configurations.get(name, namespace);
-    if (!bc || bc.metadata.deletionTimestamp) return; // children go with it (owner references)
+    if (!bc) return;
+    if (bc.metadata.deletionTimestamp) return this.#delete(bc, signal);
+    if (!hasCleanupFinalizer(bc)) {
+      // The finalizer first: its update brings the key back for the rest.
+      await this.#setFinalizers(bc, [...(bc.metadata.finalizers ?? []), CLEANUP_FINALIZER], signal);
+      return;
+    }
     const now = this.#o.now?.() ?? new Date();
     const nsObj = src.namespaces.get(namespace);
     const plan = planBackupConfiguration({
@@ -116,6 +124,35 @@ export class BackupConfigurationReconciler implements Reconciler {
     }
     for (const session of plan.initialTriggers) await this.#trigger(bc, plan, session, applied, signal);
     return requeue(plan, now);
+  }
+
+  /**
+   * Deletion: the Repositories whose repository's deletionPolicy is not Retain are deleted, then the
+   * finalizer is removed; the CronJobs and their RBAC go with the configuration (owner references).
+   */
+  async #delete(bc: Obj<BackupConfiguration>, signal: AbortSignal): Promise<void> {
+    if (!hasCleanupFinalizer(bc)) return;
+    const namespace = bc.metadata.namespace;
+    const names = repositoriesToDelete(bc, (n) => this.#o.sources.repositories.get(n, namespace));
+    for (const name of names)
+      await this.#o.client.delete(KUBESTASH.repositories, name, { namespace, signal });
+    const rest = (bc.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+    await this.#setFinalizers(bc, rest, signal);
+  }
+
+  /** Replaces the finalizers, conditional on the resourceVersion read (a stale read fails with 409). */
+  async #setFinalizers(
+    bc: Obj<BackupConfiguration>,
+    finalizers: string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    // A resourceVersion in a merge patch is a precondition: a stale read fails with 409 and is retried.
+    await this.#o.client.patch(
+      KUBESTASH.backupConfigurations,
+      bc.metadata.name ?? '',
+      { metadata: { resourceVersion: bc.metadata.resourceVersion, finalizers } },
+      { type: 'merge', namespace: bc.metadata.namespace, signal },
+    );
   }
 
   /** Applies Repositories, RBAC and CronJobs; deletes stale triggers. Returns the applied CronJobs by session. */
