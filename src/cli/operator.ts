@@ -6,7 +6,7 @@ import { startOperator } from '../operator/operator.ts';
 import { errorText } from '../common/redact.ts';
 import { parseDuration, parseListen, servingNames } from '../operator/settings.ts';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../webhooks/configurations.ts';
-import { cairnVersion } from './version.ts';
+import { cairnVersion } from '../common/version.ts';
 
 /** Where the release images are published; the tag is the version of this `cairn`. */
 const RELEASE_IMAGE = 'ghcr.io/cairn-backup/cairn';

@@ -4,7 +4,7 @@
 // nothing else of note, and no command pays for the Kubernetes client or the object-store SDKs of another.
 import { Command, Help } from 'commander';
 import { registerDebugCommands } from './debug.ts';
-import { cairnVersion } from './version.ts';
+import { cairnVersion } from '../common/version.ts';
 
 /** Declares a module's commands, with their flags and actions, on the program. */
 type Register = (program: Command) => void;

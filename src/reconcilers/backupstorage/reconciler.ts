@@ -3,7 +3,7 @@
 // storage shared with another cluster keeps its history), and reports the Repositories that use it. A
 // failing backend is retried with the work queue's backoff and recovers by itself; a changed Secret or
 // Repository runs the key at once. Deletion never hangs on the backend: see ./deletion.ts.
-import { readFileSync } from 'node:fs';
+import { cairnVersion } from '../../common/version.ts';
 import { CLEANUP_FINALIZER } from '../../api/backup-names.ts';
 import { ConditionStatus, formatConditionTime, type Condition } from '../../api/conditions.ts';
 import { K8S, KUBESTASH } from '../../api/resource-type.ts';
@@ -67,12 +67,6 @@ export interface BackupStorageOptions {
   now?: () => Date;
 }
 
-/** The version in package.json, written into metadata.yaml as `operatorVersion`. */
-function packageVersion(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-}
-
 /** Set once the backend's repositories were synced into this object's cluster (its value: when). */
 export const SYNCED_ANNOTATION = 'storage.cairn.dev/repositories-synced';
 
@@ -90,7 +84,7 @@ export class BackupStorageReconciler implements Reconciler {
 
   constructor(o: BackupStorageOptions) {
     this.#o = o;
-    this.#version = o.operatorVersion ?? packageVersion();
+    this.#version = o.operatorVersion ?? cairnVersion();
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {

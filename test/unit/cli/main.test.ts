@@ -86,7 +86,7 @@ void describe('cairn entry point', () => {
     const light = new Set([
       'src/cli/main.ts',
       'src/cli/program.ts',
-      'src/cli/version.ts',
+      'src/common/version.ts',
       'src/cli/debug.ts',
     ]);
     const other = r.loaded.filter((f) => !light.has(f) && !f.startsWith('node_modules/commander/'));
