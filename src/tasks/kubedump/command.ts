@@ -1,28 +1,55 @@
 // `cairn kubedump backup …`: the container command of the Function `kubedump-backup`. Argv handling only: the
-// flags are declared from the table in flags.ts and validated by parseDumpFlags before anything runs.
+// flags are declared from the table in flags.ts and validated by parseDumpFlags before anything runs; the
+// connection flags (`--kubeconfig`, `--restic`) are Cairn's own and not part of the request.
 import { Command, Option } from 'commander';
+import { kubeClient } from '../../kube/connect.ts';
+import { runKubedumpBackup, type LogLine } from './backup.ts';
 import { DUMP_FLAGS, parseDumpFlags } from './flags.ts';
 import type { DumpRequest, FlagSpec, FlagValues } from './flags.ts';
 
+/** How the command connects, from Cairn's own flags. */
+export interface RunContext {
+  kubeconfig?: string;
+  restic?: string;
+}
+
 /** What `kubedump backup` does with a valid request. */
-export type RunDump = (request: DumpRequest) => Promise<void>;
+export type RunDump = (request: DumpRequest, context: RunContext) => Promise<void>;
 
 export interface KubedumpCommandOptions {
-  /** Runs the backup; the default refuses, since the dump and upload are not wired here yet. */
+  /** Runs the backup; by default the dump and upload of backup.ts, logging JSON lines to stdout. */
   run?: RunDump;
 }
 
-const notWired: RunDump = () =>
-  Promise.reject(
-    new Error('kubedump backup: the request is valid, but the dump and upload are not implemented yet'),
-  );
+const OWN_FLAGS = new Set(['kubeconfig', 'restic']);
+
+/** The Job's run: one JSON line per event on stdout; a failed component makes the command fail. */
+const runBackup: RunDump = async (request, context) => {
+  const log = (line: LogLine): void => {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+  };
+  const outcome = await runKubedumpBackup(request, {
+    client: kubeClient(context.kubeconfig !== undefined ? { kubeconfig: context.kubeconfig } : {}),
+    log,
+    process: {
+      ...(context.restic !== undefined ? { binary: context.restic } : {}),
+      ...(request.enableCache ? { cacheDir: `${request.scratchDir.replace(/\/$/, '')}/restic-cache` } : {}),
+    },
+  });
+  if (!outcome.ok) {
+    const failed = outcome.snapshots
+      .filter((s) => s.component.phase !== 'Succeeded' || s.patchError !== undefined)
+      .map((s) => `${s.namespace}/${s.snapshot}: ${s.patchError ?? String(s.component.error)}`);
+    throw new Error(`kubedump backup failed for ${failed.length} Snapshot(s): ${failed.join('; ')}`);
+  }
+};
 
 /**
  * Registers `kubedump backup` on `program`. A malformed flag value fails before the run starts, with a
  * message naming the flag and showing a valid value; an unknown flag is refused by the parser.
  */
 export function registerKubedumpCommands(program: Command, options: KubedumpCommandOptions = {}): void {
-  const run = options.run ?? notWired;
+  const run = options.run ?? runBackup;
   const kubedump = new Command('kubedump').description(
     "back up and restore Kubernetes manifests (the commands of KubeStash's kubedump Functions)",
   );
@@ -33,8 +60,14 @@ export function registerKubedumpCommands(program: Command, options: KubedumpComm
       'dump the selected objects as YAML and back the tree up with restic to every repository of the BackupSession',
     );
   for (const spec of DUMP_FLAGS) backup.addOption(option(spec));
-  backup.action(async (_opts: unknown, cmd: Command) => {
-    await run(parseDumpFlags(flagValues(cmd)));
+  backup.option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)');
+  backup.option('--restic <path>', 'the restic binary (default: restic on PATH)');
+  backup.action(async (opts: { kubeconfig?: string; restic?: string }, cmd: Command) => {
+    const request = parseDumpFlags(flagValues(cmd));
+    await run(request, {
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.restic !== undefined ? { restic: opts.restic } : {}),
+    });
   });
 }
 
@@ -47,6 +80,7 @@ function option(spec: FlagSpec): Option {
 function flagValues(cmd: Command): FlagValues {
   const values: Record<string, string | boolean> = {};
   for (const o of cmd.options) {
+    if (OWN_FLAGS.has(o.attributeName())) continue;
     const v: unknown = cmd.getOptionValue(o.attributeName());
     if (typeof v === 'string' || typeof v === 'boolean') values[o.long?.slice(2) ?? o.name()] = v;
   }

@@ -48,7 +48,7 @@ export interface DumpPlan {
   dumpDir: string;
   /** Things in the input that the plan does not use, for the Job log. */
   ignored: string[];
-  /** The scope as src/dump takes it; undefined for an application, which src/dump cannot dump yet. */
+  /** The scope as src/dump takes it (every scope has one; undefined is kept for scopes src/dump lacks). */
   dumpScope: DumpDirScope | undefined;
 }
 
@@ -135,7 +135,16 @@ function planV1(
     listNamespaces: [namespace],
     layout: 'v1-application',
     ignored: selector ? ['--label-selector (not applied to an application target)'] : [],
-    dumpScope: undefined,
+    dumpScope: {
+      generation: 'v1',
+      target: 'application',
+      namespace,
+      group,
+      kind,
+      name: target.name,
+      includeDependants: request.includeDependants,
+      sanitize: request.sanitize,
+    },
   };
 }
 

@@ -90,12 +90,14 @@ void describe('cairn kubedump backup', () => {
     );
   });
 
-  void test('without a run wired, a valid request is refused with a message that says so', async () => {
+  void test('by default a valid request runs the backup, which first connects with the given kubeconfig', async () => {
     const program = new Command('cairn');
     registerKubedumpCommands(program);
     await assert.rejects(
-      program.parseAsync(['kubedump', 'backup', ...V2_ARGV], { from: 'user' }),
-      /not implemented yet/,
+      program.parseAsync(['kubedump', 'backup', ...V2_ARGV, '--kubeconfig', '/nonexistent/kubeconfig'], {
+        from: 'user',
+      }),
+      /\/nonexistent\/kubeconfig/,
     );
   });
 });

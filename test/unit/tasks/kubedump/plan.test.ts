@@ -197,7 +197,16 @@ void describe('with no flag of either generation set (the catalog Function witho
       root: { group: 'apps', kind: 'Deployment', name: 'web', namespace: 'prod' },
       includeDependants: false,
     });
-    assert.equal(p.dumpScope, undefined);
+    assert.deepEqual(p.dumpScope, {
+      generation: 'v1',
+      target: 'application',
+      namespace: 'prod',
+      group: 'apps',
+      kind: 'Deployment',
+      name: 'web',
+      includeDependants: false,
+      sanitize: true,
+    });
   });
 });
 
