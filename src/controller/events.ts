@@ -36,7 +36,7 @@ export function eventObject(e: EventRecord, now: Date, instance: string): KubeOb
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
     metadata: {
-      generateName: `${meta.name ?? 'object'}.`,
+      generateName: `${meta.name ?? 'object'}-`,
       namespace: meta.namespace ?? 'default',
     },
     eventTime: now.toISOString().replace(/Z$/, '000Z'),

@@ -18,6 +18,7 @@ import {
   type ConfigurationNames,
 } from '../reconcilers/webhook-cert/reconciler.ts';
 import { admissionCaches, cacheReader } from '../webhooks/cache-reader.ts';
+import { liveReader } from '../webhooks/live-reader.ts';
 import { ROUTES } from '../webhooks/routes.ts';
 import type { ClusterReader, WebhookRoute } from '../webhooks/routes.ts';
 import { admissionMetrics } from './admission-metrics.ts';
@@ -194,6 +195,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     webhook = createWebhookServer({
       routes: o.routes ?? ROUTES,
       reader,
+      // A denial or a default not found is decided again from the API server (rare; never on the common path).
+      confirm: o.reader ? undefined : liveReader(o.client),
       log,
       tls: { cert: first['tls.crt'], key: first['tls.key'] },
       metrics,

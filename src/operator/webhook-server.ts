@@ -20,6 +20,11 @@ const MAX_BODY = 8 * 1024 * 1024;
 export interface WebhookServerOptions {
   routes: readonly WebhookRoute[];
   reader: ClusterReader;
+  /**
+   * Asked again when the decision from `reader` denies or is unresolved (a lookup found nothing): the API
+   * server itself, so a stale cache never refuses what the cluster allows.
+   */
+  confirm?: ClusterReader;
   log: Log;
   tls: { cert: string; key: string };
   metrics?: { reviews: Counter<'webhook' | 'allowed'>; duration: Histogram<'webhook'> };
@@ -77,7 +82,10 @@ export function createWebhookServer(o: WebhookServerOptions): WebhookServer {
         );
       }
       try {
-        const decision = await admit(route, review, o.reader);
+        let decision = await admit(route, review, o.reader);
+        if (o.confirm && (!decision.allowed || decision.unresolved)) {
+          decision = await admit(route, review, o.confirm);
+        }
         const durationMs = Math.round(performance.now() - started);
         o.metrics?.reviews.inc({ webhook: route.name, allowed: String(decision.allowed) });
         o.metrics?.duration.observe({ webhook: route.name }, durationMs / 1000);

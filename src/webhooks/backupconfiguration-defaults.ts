@@ -30,13 +30,16 @@ export function mutateBackupConfiguration(a: BackupConfigurationDefaulting): Dec
   const patch: JsonPatchOp[] = [];
   if (!Array.isArray(backends) || backends.length === 0) {
     const storage = pickDefault(a.storages, a.namespace);
-    if (!storage) return allow();
+    if (!storage) return { ...allow(), unresolved: true };
     const backend: Record<string, unknown> = { storageRef: refTo(storage) };
     if (policy) backend.retentionPolicy = refTo(policy);
     patch.push({ op: 'add', path: '/spec/backends', value: [backend] });
     return allow(patch);
   }
-  if (!policy) return allow();
+  const needsPolicy = backends.some(
+    (b) => isObject(b) && (b.retentionPolicy === undefined || b.retentionPolicy === null),
+  );
+  if (!policy) return needsPolicy ? { ...allow(), unresolved: true } : allow();
   backends.forEach((b, i) => {
     if (isObject(b) && (b.retentionPolicy === undefined || b.retentionPolicy === null)) {
       patch.push({

@@ -24,6 +24,12 @@ export interface Decision {
   patch: JsonPatchOp[];
   /** Shown to the client (kubectl prints them) whether or not the object is allowed. */
   warnings: string[];
+  /**
+   * Set when the decision rests on something not found (a default looked up and missing), so a fresher view
+   * of the cluster could decide otherwise; denials are treated the same way. The server then decides again
+   * from the API server itself.
+   */
+  unresolved?: boolean;
 }
 
 export function allow(patch: JsonPatchOp[] = [], warnings: string[] = []): Decision {

@@ -118,3 +118,63 @@ void test('the webhook server answers reviews over TLS and serves a renewed cert
     await new Promise<void>((r) => ws.server.close(() => r()));
   }
 });
+
+void test('a default missing from the cache is looked up again from the API server; a complete decision is not', async () => {
+  const first = await renewBundle(undefined, { action: 'renew-all', reason: 't' }, settings, new Date());
+  const policy = {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'RetentionPolicy',
+    metadata: { name: 'keep', namespace: 'demo' },
+    spec: { default: true, usagePolicy: { allowedNamespaces: { from: 'Same' } } },
+  };
+  let confirmCalls = 0;
+  // The API server already holds the default RetentionPolicy; the cache has not seen it yet.
+  const live: ClusterReader = {
+    list: (r) => {
+      confirmCalls++;
+      return Promise.resolve(r.plural === 'retentionpolicies' ? [policy] : []);
+    },
+    get: () => Promise.resolve(undefined),
+    namespace: (name) => Promise.resolve({ name, labels: { 'kubernetes.io/metadata.name': name } }),
+  };
+  const ws = createWebhookServer({
+    routes: ROUTES,
+    reader,
+    confirm: live,
+    log: silentLog,
+    tls: { cert: first['tls.crt'], key: first['tls.key'] },
+  });
+  await new Promise<void>((r) => ws.server.listen(0, '127.0.0.1', r));
+  const port = (ws.server.address() as AddressInfo).port;
+  const review = (backend: Record<string, unknown>): string =>
+    JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u1',
+        operation: 'CREATE',
+        namespace: 'demo',
+        name: 'bc',
+        resource: { group: 'core.kubestash.com', version: 'v1alpha1', resource: 'backupconfigurations' },
+        object: {
+          metadata: { name: 'bc', namespace: 'demo' },
+          spec: { backends: [{ name: 's3', storageRef: { name: 'st', namespace: 'demo' }, ...backend }] },
+        },
+      },
+    });
+  const path = '/mutate/core.kubestash.com/backupconfigurations';
+  try {
+    const needsDefault = await post(port, first['ca.crt'], path, review({}));
+    const response = (JSON.parse(needsDefault.body) as { response: { patch?: string } }).response;
+    assert.ok(response.patch, 'the default found through the API server is patched in');
+    assert.match(Buffer.from(response.patch, 'base64').toString(), /"name":"keep"/);
+    assert.ok(confirmCalls > 0);
+
+    confirmCalls = 0;
+    const complete = await post(port, first['ca.crt'], path, review({ retentionPolicy: { name: 'own' } }));
+    assert.equal(complete.status, 200);
+    assert.equal(confirmCalls, 0, 'a backend that names its policy needs no lookup from the API server');
+  } finally {
+    await new Promise<void>((r) => ws.server.close(() => r()));
+  }
+});
