@@ -99,6 +99,21 @@ async function setup(
             encryptionSecret: { name: 'enc', namespace },
           })),
         },
+        {
+          // The backup container refuses this flag value and exits before reporting.
+          name: 'broken',
+          scheduler: { schedule: '0 0 1 1 *', jobTemplate: {} },
+          addon: {
+            name: 'kubedump-addon',
+            tasks: [{ name: 'manifest-backup', params: { IncludeClusterResources: 'maybe' } }],
+          },
+          repositories: repos.map((name) => ({
+            name,
+            backend: 'main',
+            directory: `${namespace}/${name}`,
+            encryptionSecret: { name: 'enc', namespace },
+          })),
+        },
       ],
     },
   });
@@ -145,15 +160,17 @@ async function setup(
     );
   await waitFor(
     async () => {
-      const bc = await client.get<Obj>(KUBESTASH.backupConfigurations, 'manifests', namespace);
-      const sessions = (bc.status?.sessions ?? []) as Obj[];
-      const triggered = phase === 'none' || sessions.some((x) => finished(x, ['InitialBackupTriggered']));
       const jobs = await client.list<Obj>(K8S.jobs, { namespace });
       const runs = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
       const idle =
         jobs.items.every((j) => finished(j, ['Complete', 'Failed'])) &&
         runs.items.every((x) => ['Succeeded', 'Failed', 'Skipped'].includes(String(x.status?.phase)));
-      return triggered && idle && (phase === 'none' || runs.items.length > 0) ? true : undefined;
+      if (idle && (phase === 'none' || runs.items.length > 0)) return true;
+      throw new Error(
+        `jobs ${jobs.items.map((j) => j.metadata?.name).join()}; runs ${runs.items
+          .map((x) => `${x.metadata?.name}=${String(x.status?.phase)}`)
+          .join()}`,
+      );
     },
     { what: 'the initial run of the BackupConfiguration finished', timeoutMs: 90_000 },
   );
@@ -173,7 +190,7 @@ function backupSession(namespace: string, name: string): KubeObject {
 }
 
 clusterTest(
-  'a BackupSession takes one Snapshot per repository, runs the catalog Function in a Job, skips a second run, and ends Failed when the Job dies before the Snapshots report',
+  'a BackupSession takes one Snapshot per repository, runs the catalog Function in a Job, skips a second run, ends Succeeded with the records uploaded, and ends Failed when its Job dies before the Snapshots report',
   async ({ client, namespace, image }, t) => {
     const s3 = await startMinio(t);
     const { bc, repos } = await setup(client, namespace, s3);
@@ -257,20 +274,27 @@ clusterTest(
     >(K8S.roles, sa, namespace);
     const secretRule = role.rules.find((r) => r.resources.includes('secrets'));
     assert.deepEqual(secretRule?.resourceNames, ['enc', 's3-cred']);
-    const reader = await client.list<KubeObject & { roleRef: { name: string } }>(K8S.roleBindings, {
-      namespace,
-    });
-    assert.ok(reader.items.some((b) => b.roleRef.name === 'cairn-kubedump-reader'));
+    const readers = await client.list<
+      KubeObject & { roleRef: { name: string }; subjects: { namespace: string }[] }
+    >(K8S.clusterRoleBindings);
+    assert.ok(
+      readers.items.some(
+        (b) => b.roleRef.name === 'cairn-kubedump-reader' && b.subjects[0]?.namespace === namespace,
+      ),
+    );
 
-    // Today's backup container exits non-zero: the run ends Failed, its Snapshots BackupIncomplete.
-    const failed = await waitFor(
+    // The backup container dumps, uploads and reports its component: the run ends Succeeded, each Snapshot
+    // Succeeded with its record uploaded to the repository's snapshots/ folder.
+    const done = await waitFor(
       async () => {
         const s = await client.get<Obj>(KUBESTASH.backupSessions, first, namespace);
-        return s.status?.phase === 'Failed' ? s : undefined;
+        if (['Failed', 'Succeeded'].includes(String(s.status?.phase))) return s;
+        throw new Error(JSON.stringify(s.status));
       },
-      { what: 'the first BackupSession Failed', timeoutMs: 90_000 },
+      { what: 'the first BackupSession finished', timeoutMs: 120_000 },
     );
-    const conditions = failed.status?.conditions as { type: string; status: string }[];
+    assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+    const conditions = done.status?.conditions as { type: string; status: string }[];
     for (const type of [
       'SnapshotsEnsured',
       'BackupExecutorEnsured',
@@ -279,26 +303,62 @@ clusterTest(
     ]) {
       assert.equal(conditions.find((c) => c.type === type)?.status, 'True', type);
     }
-    assert.match(String(failed.status?.duration), /^\d+(m\d+)?s$/);
-    assert.equal(failed.status?.totalSnapshots, 2);
-    for (const s of failed.status?.snapshots as { phase: string }[]) assert.equal(s.phase, 'Failed');
+    assert.match(String(done.status?.duration), /^\d+(m\d+)?s$/);
+    assert.equal(done.status?.totalSnapshots, 2);
+    for (const s of done.status?.snapshots as { phase: string }[]) assert.equal(s.phase, 'Succeeded');
+    const keys = await s3.keys('sessions');
+    for (const repo of repos) {
+      const name = snapshotName(repo, first);
+      const snap = await client.get<Obj>(KUBESTASH.snapshots, name, namespace);
+      assert.equal(snap.status?.phase, 'Succeeded');
+      const uploaded = (snap.status?.conditions as { type: string; status: string }[]).find(
+        (c) => c.type === 'SnapshotMetadataUploaded',
+      );
+      assert.equal(uploaded?.status, 'True');
+      assert.ok(
+        keys.some((k) => k.endsWith(`/${repo}/snapshots/${name}.yaml`)),
+        `no record of ${name} among ${keys.join(', ')}`,
+      );
+    }
     // sessionHistoryLimit 1 (the default): the other finished runs of the session are deleted, with their Jobs.
     await waitFor(
       async () => {
         const list = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
-        return list.items.map((s) => s.metadata?.name).join() === first ? true : undefined;
+        const names = list.items.filter((s) => s.spec?.session === 'frequent').map((s) => s.metadata?.name);
+        return names.join() === first ? true : undefined;
       },
-      { what: `only BackupSession ${first} left`, timeoutMs: 30_000 },
+      { what: `only BackupSession ${first} of session frequent left`, timeoutMs: 30_000 },
     );
+
+    // A run whose container exits before reporting (a flag value it refuses): the run ends Failed and its
+    // Snapshots BackupIncomplete, naming the Job.
+    const broken = backupSessionName(bc, 'broken', new Date(now.getTime() + 102_000));
+    await client.create(
+      KUBESTASH.backupSessions,
+      {
+        ...backupSession(namespace, broken),
+        spec: { ...(backupSession(namespace, broken).spec as object), session: 'broken' },
+      },
+      { namespace },
+    );
+    const failed = await waitFor(
+      async () => {
+        const s = await client.get<Obj>(KUBESTASH.backupSessions, broken, namespace);
+        if (['Failed', 'Succeeded', 'Skipped'].includes(String(s.status?.phase))) return s;
+        throw new Error(JSON.stringify(s.status));
+      },
+      { what: 'the broken BackupSession finished', timeoutMs: 90_000 },
+    );
+    assert.equal(failed.status?.phase, 'Failed', JSON.stringify(failed.status));
     for (const repo of repos) {
-      const snap = await client.get<Obj>(KUBESTASH.snapshots, snapshotName(repo, first), namespace);
+      const snap = await client.get<Obj>(KUBESTASH.snapshots, snapshotName(repo, broken), namespace);
       assert.equal(snap.status?.phase, 'Failed');
       const incomplete = (
         snap.status?.conditions as { type: string; status: string; reason: string; message: string }[]
       ).find((c) => c.type === 'BackupIncomplete');
-      assert.equal(incomplete?.status, 'True');
+      assert.equal(incomplete?.status, 'True', JSON.stringify(snap.status));
       assert.equal(incomplete?.reason, 'BackupExecutorTerminatedBeforeCompletion');
-      assert.match(incomplete?.message ?? '', new RegExp(`Job ${namespace}/${first} failed`));
+      assert.match(incomplete?.message ?? '', new RegExp(`Job ${namespace}/${broken} failed`));
     }
   },
   300_000,

@@ -5,14 +5,12 @@
 // - a Role in each other namespace holding a BackupStorage or Secret the session uses (no owner: owner
 //   references cannot cross namespaces; labelled with the invoker for cleanup);
 // - the ClusterRole cairn-kubedump-reader (get/list on everything, installed with Cairn) bound for the
-//   dump's scope: a RoleBinding in the target's namespace when the dump stays inside it, else a
-//   ClusterRoleBinding (a cluster-wide dump, cluster resources, or other namespaces asked for by params).
+//   dump's scope (dumpScope: today the whole cluster, by a ClusterRoleBinding).
 import { controllerReference, invokerLabels } from '../../api/backup-names.ts';
 import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH, type ResourceType } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import type { ConfigurationObject, SessionSpec } from './plan.ts';
-import { sessionAddon } from './job.ts';
 
 /** The ClusterRole (deploy/rbac) that lets a dump get and list every resource. */
 export const KUBEDUMP_READER_CLUSTER_ROLE = 'cairn-kubedump-reader';
@@ -114,23 +112,12 @@ export function sessionRules(i: RbacInput): Map<string, Rule[]> {
 }
 
 /**
- * Where the dump reads: the target's namespace when the dump stays in it (a namespaced target, or a
- * Namespace target, without cluster resources or other namespaces in its params), else the whole cluster.
+ * Where the dump reads. Always the whole cluster today: the dump lists each resource type at the cluster
+ * scope and selects namespaces itself (whatever the target), so a binding in one namespace is refused at
+ * its first LIST. Narrowing this needs the dump's own plan of what it lists.
  */
-export function dumpScope(configuration: ConfigurationObject, spec: SessionSpec): { namespace?: string } {
-  const ns = configuration.metadata?.namespace ?? '';
-  const target = configuration.spec?.target;
-  const params: Record<string, unknown> = {};
-  for (const t of sessionAddon(spec)?.tasks ?? []) Object.assign(params, t.params ?? {});
-  const text = (v: unknown): string =>
-    typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-  const wide =
-    text(params.IncludeClusterResources) === 'true' ||
-    !['', '*'].includes(text(params.IncludeNamespaces)) ||
-    text(params.includeDependants) === 'true';
-  if (!target || wide) return {};
-  if (target.kind === 'Namespace') return { namespace: target.name };
-  return { namespace: target.namespace ?? ns };
+export function dumpScope(_configuration: ConfigurationObject, _spec: SessionSpec): { namespace?: string } {
+  return {};
 }
 
 /** Every object of the session's identity, to be applied in order (ServiceAccount first). */

@@ -212,16 +212,14 @@ export class BackupSessionReconciler implements Reconciler {
   async #createSnapshot(wanted: SnapshotObject, now: Date): Promise<void> {
     const ns = wanted.metadata?.namespace ?? '';
     const name = wanted.metadata?.name ?? '';
-    let created: SnapshotObject;
     try {
-      created = await this.#o.client.create(KUBESTASH.snapshots, wanted, { namespace: ns });
+      await this.#o.client.create(KUBESTASH.snapshots, wanted, { namespace: ns });
     } catch (err) {
       if (isConflict(err)) return; // created by an earlier run of this key; the cache will show it
       throw err;
     }
-    await this.#o.client.patchStatus(KUBESTASH.snapshots, name, ns, initialSnapshotStatus(now), {
-      resourceVersion: created.metadata?.resourceVersion,
-    });
+    // Unconditional: the Snapshot reconciler may already have written the same Pending phase.
+    await this.#o.client.patchStatus(KUBESTASH.snapshots, name, ns, initialSnapshotStatus(now));
   }
 
   /** BackupIncomplete on every Snapshot of the run whose components have not all reported. */

@@ -1,34 +1,69 @@
-// The Snapshot reconciler: keeps a Snapshot's phase, size and integrity derived from what its components
-// and conditions say (written by the backup Job and the BackupSession reconciler). One conditional status
-// patch when they differ; nothing otherwise.
-import { KUBESTASH } from '../../api/resource-type.ts';
-import type { KubeClient, KubeObject } from '../../kube/types.ts';
+// The Snapshot reconciler: once every component of a Snapshot has reported, uploads its record to the
+// backend (SnapshotMetadataUploaded); and keeps its phase, size and integrity derived from its components
+// and conditions (written by the backup Job and the BackupSession reconciler). One conditional status patch
+// when anything differs; nothing otherwise.
+import { setCondition } from '../../api/conditions.ts';
+import { K8S, KUBESTASH } from '../../api/resource-type.ts';
+import type { KubeClient } from '../../kube/types.ts';
 import type { Informer } from '../../kube/informer.ts';
 import { Controller } from '../../controller/controller.ts';
+import { EventType, recordEvent } from '../../controller/events.ts';
 import type { Informers } from '../../controller/informers.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { Reconciler } from '../../controller/reconciler.ts';
 import type { Log } from '../../common/log.ts';
-import { derivedSnapshotStatus, type SnapshotStatusInput } from './plan.ts';
+import type { BackupStorageObject, SecretObject } from '../backupstorage/backend.ts';
+import {
+  metadataDue,
+  uploadSnapshotMetadata,
+  type RepositoryObject,
+  type SnapshotObject,
+} from './metadata.ts';
+import { derivedSnapshotStatus } from './plan.ts';
 
-type SnapshotObject = KubeObject & { status?: SnapshotStatusInput };
+export interface SnapshotSources {
+  snapshots: Informer<SnapshotObject>;
+  repositories: Informer<RepositoryObject>;
+  storages: Informer<BackupStorageObject>;
+  secrets: Informer<SecretObject>;
+}
 
 export class SnapshotReconciler implements Reconciler {
   readonly #client: KubeClient;
-  readonly #snapshots: Informer<SnapshotObject>;
+  readonly #src: SnapshotSources;
 
-  constructor(client: KubeClient, snapshots: Informer<SnapshotObject>) {
+  constructor(client: KubeClient, sources: SnapshotSources) {
     this.#client = client;
-    this.#snapshots = snapshots;
+    this.#src = sources;
   }
 
   async reconcile(key: string): Promise<void> {
     const { namespace, name } = parseKey(key);
-    const snapshot = this.#snapshots.get(name, namespace);
+    const snapshot = this.#src.snapshots.get(name, namespace);
     if (!snapshot || snapshot.metadata?.deletionTimestamp) return;
-    const patch = derivedSnapshotStatus(snapshot.status);
-    if (!patch) return;
+    let status = snapshot.status ?? {};
+    if (metadataDue(snapshot)) {
+      const r = await uploadSnapshotMetadata(snapshot, {
+        repository: (n, ns) => this.#src.repositories.get(n, ns),
+        storage: (n, ns) => this.#src.storages.get(n, ns),
+        secret: (n, ns) => this.#src.secrets.get(n, ns),
+      });
+      if ('retry' in r) throw new Error(r.retry);
+      status = { ...status, conditions: setCondition(status.conditions, r.condition, () => new Date()) };
+      if (r.condition.status === 'False') {
+        await recordEvent(this.#client, {
+          regarding: snapshot,
+          type: EventType.Warning,
+          reason: r.condition.reason ?? 'FailedToUploadSnapshotMetadata',
+          action: 'UploadSnapshotMetadata',
+          note: r.condition.message ?? '',
+        });
+      }
+    }
+    const derived = derivedSnapshotStatus(status);
+    if (!derived && status === snapshot.status) return;
+    const patch = { ...(status !== snapshot.status ? { conditions: status.conditions } : {}), ...derived };
     await this.#client.patchStatus(KUBESTASH.snapshots, name, namespace, patch, {
       resourceVersion: snapshot.metadata?.resourceVersion,
     });
@@ -43,11 +78,16 @@ export interface SnapshotDeps {
 }
 
 export function snapshotController(deps: SnapshotDeps): Controller {
-  const snapshots = deps.informers.informer<SnapshotObject>({ resource: KUBESTASH.snapshots });
+  const sources: SnapshotSources = {
+    snapshots: deps.informers.informer<SnapshotObject>({ resource: KUBESTASH.snapshots }),
+    repositories: deps.informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
+    storages: deps.informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
+    secrets: deps.informers.informer<SecretObject>({ resource: K8S.secrets }),
+  };
   return new Controller({
     kind: 'Snapshot',
-    reconciler: new SnapshotReconciler(deps.client, snapshots),
-    primary: snapshots,
+    reconciler: new SnapshotReconciler(deps.client, sources),
+    primary: sources.snapshots,
     log: deps.log,
     metrics: deps.metrics,
   });

@@ -173,12 +173,9 @@ void test('the per-session Role reads only the objects of the session, and the S
   assert.ok(!own.some((r) => r.verbs.includes('create') || r.verbs.includes('delete')));
 });
 
-void test('the dump reader is bound in the target namespace for a namespaced dump, cluster-wide otherwise', () => {
+void test('the dump reader is bound cluster-wide, since the dump lists every type at the cluster scope', () => {
   const inNs = { ...bc, spec: { ...bc.spec, target: { apiGroup: '', kind: 'Namespace', name: 'apps' } } };
-  const plain = { ...spec, addon: { name: 'kubedump-addon', tasks: [{ name: 'manifest-backup' }] } };
-  assert.deepEqual(dumpScope(inNs, plain), { namespace: 'apps' });
-  assert.deepEqual(dumpScope(inNs, spec), {}); // IncludeClusterResources: true
-  assert.deepEqual(dumpScope(bc, plain), {}); // no target: the whole cluster
+  assert.deepEqual(dumpScope(inNs, spec), {});
   const objects = sessionRbac({
     configuration: bc,
     spec,

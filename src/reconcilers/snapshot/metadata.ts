@@ -1,0 +1,100 @@
+// Uploading a finished Snapshot's record to its backend (`<repository path>/snapshots/<name>.yaml`, the
+// whole object as KubeStash writes it), which is what makes the backup visible to a cluster that syncs the
+// storage; the outcome becomes the SnapshotMetadataUploaded condition. The storage is opened the way the
+// BackupStorage reconciler opens it (same validation, Secret checks and credential-free messages).
+import { stringify } from 'yaml';
+import { ConditionStatus, type ConditionUpdate } from '../../api/conditions.ts';
+import { SnapshotCondition, SnapshotReason, snapshotComponentsPhase } from '../../api/snapshot-phase.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { snapshotKey } from '../../storage/paths.ts';
+import {
+  isProblem,
+  resolveSpec,
+  secretNameOf,
+  withBackend,
+  type BackupStorageObject,
+  type SecretObject,
+} from '../backupstorage/backend.ts';
+import type { SnapshotStatusInput } from './plan.ts';
+
+export type SnapshotObject = KubeObject & {
+  spec?: { repository?: string };
+  status?: SnapshotStatusInput;
+};
+export type RepositoryObject = KubeObject & {
+  spec?: { path?: string; storageRef?: { name: string; namespace?: string } };
+};
+
+/** Whether the record is due: every component reported and no upload was tried yet. */
+export function metadataDue(s: SnapshotObject): boolean {
+  const p = snapshotComponentsPhase(s.status);
+  if (p !== 'Succeeded' && p !== 'Failed') return false;
+  return !(s.status?.conditions ?? []).some((c) => c.type === SnapshotCondition.SnapshotMetadataUploaded);
+}
+
+/** The Snapshot as it is stored: the object without the server's bookkeeping. */
+export function snapshotRecord(s: SnapshotObject): string {
+  const { managedFields: _m, resourceVersion: _r, generation: _g, ...metadata } = s.metadata ?? {};
+  return stringify({ apiVersion: s.apiVersion, kind: s.kind, metadata, spec: s.spec, status: s.status });
+}
+
+export interface MetadataSources {
+  repository: (name: string, namespace: string) => RepositoryObject | undefined;
+  storage: (name: string, namespace: string) => BackupStorageObject | undefined;
+  secret: (name: string, namespace: string) => SecretObject | undefined;
+}
+
+const failed = (message: string): ConditionUpdate => ({
+  type: SnapshotCondition.SnapshotMetadataUploaded,
+  status: ConditionStatus.False,
+  reason: SnapshotReason.FailedToUploadSnapshotMetadata,
+  message,
+});
+
+/**
+ * Uploads the record and returns the condition to set, or `retry` with a reason when the storage is
+ * temporarily unreachable (the caller retries with backoff rather than failing the Snapshot).
+ */
+export async function uploadSnapshotMetadata(
+  s: SnapshotObject,
+  src: MetadataSources,
+): Promise<{ condition: ConditionUpdate } | { retry: string }> {
+  const ns = s.metadata?.namespace ?? '';
+  const name = s.metadata?.name ?? '';
+  const repoName = s.spec?.repository ?? '';
+  const repo = src.repository(repoName, ns);
+  if (!repo?.spec?.path || !repo.spec.storageRef?.name) {
+    return {
+      condition: failed(
+        `Repository ${ns}/${repoName} of Snapshot ${ns}/${name} does not exist or names no storage and path: the Snapshot's record cannot be uploaded`,
+      ),
+    };
+  }
+  const sns = repo.spec.storageRef.namespace ?? ns;
+  const bs = src.storage(repo.spec.storageRef.name, sns);
+  if (!bs) {
+    return {
+      condition: failed(
+        `BackupStorage ${sns}/${repo.spec.storageRef.name} of Repository ${ns}/${repoName} does not exist`,
+      ),
+    };
+  }
+  const storage = resolveSpec(bs);
+  if (isProblem(storage)) return { condition: failed(storage.message) };
+  const secretName = secretNameOf(storage);
+  const secret = secretName ? src.secret(secretName, sns) : undefined;
+  const key = snapshotKey(storage, repo.spec.path, name);
+  const r = await withBackend(bs, storage, secret, (b) => b.put(key, snapshotRecord(s)));
+  if ('problem' in r) {
+    if (r.problem.retryable) return { retry: r.problem.message };
+    return { condition: failed(r.problem.message) };
+  }
+  return {
+    condition: {
+      type: SnapshotCondition.SnapshotMetadataUploaded,
+      status: ConditionStatus.True,
+      reason: SnapshotReason.SuccessfullyUploadedSnapshotMetadata,
+      message: 'Metadata uploaded to backend successfully',
+    },
+  };
+}
