@@ -4,13 +4,13 @@
 // restic snapshot that the real restic lists with the dump tree's files; a second run of the unchanged
 // namespace adds little to the repository.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
-import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
+import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/toolchain.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
 import { runKubedumpBackup, type LogLine } from '../../src/tasks/kubedump/backup.ts';
 import { parseDumpFlags } from '../../src/tasks/kubedump/flags.ts';
@@ -38,7 +38,12 @@ type Obj = KubeObject & { status?: Record<string, unknown> };
  * The backup objects in `namespace`; the backed-up ConfigMaps in `app`, a namespace of their own, so that the
  * run's own objects (BackupSessions, Snapshots, Events) do not change what is dumped.
  */
-async function setup(client: KubeClient, namespace: string, app: string): Promise<void> {
+async function setup(
+  client: KubeClient,
+  namespace: string,
+  app: string,
+  mountPath = '/safe/data',
+): Promise<void> {
   const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
     client.create(r, o, { namespace });
   await client.create(K8S.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: app } });
@@ -67,7 +72,7 @@ async function setup(client: KubeClient, namespace: string, app: string): Promis
     spec: {
       storage: {
         provider: 'local',
-        local: { mountPath: '/safe/data', hostPath: { path: join(work, 'volume') } },
+        local: { mountPath, hostPath: { path: join(work, 'volume') } },
       },
       usagePolicy: { allowedNamespaces: { from: 'Same' } },
       deletionPolicy: 'Delete',
@@ -279,4 +284,52 @@ clusterTest(
     assert.equal(component?.phase, 'Failed');
     assert.match(String(component?.error), new RegExp(`Repository ${namespace}/manifests: .*enc`));
   },
+);
+
+clusterTest(
+  'cairn kubedump backup, run as a Job runs it, logs JSON lines, exits 0 and leaves a Succeeded component',
+  async (ctx, t) => {
+    const { client, namespace } = ctx;
+    const app = `${namespace}-app`;
+    t.after(() => client.delete(K8S.namespaces, app).then(() => undefined));
+    const volume = join(work, 'cli-volume');
+    await setup(client, namespace, app, volume);
+    const snapshot = await session(client, namespace, 'nsdump-daily-7');
+    const kubeconfig = process.env.CAIRN_TEST_KUBECONFIG;
+    assert.ok(kubeconfig, 'CAIRN_TEST_KUBECONFIG is set by the global setup');
+    const args = [
+      'kubedump',
+      'backup',
+      `--namespace=${namespace}`,
+      '--backupsession=nsdump-daily-7',
+      '--enable-cache=true',
+      `--scratch-dir=${join(work, 'cli-scratch')}`,
+      '--sanitize=true',
+      '--kubeconfig',
+      kubeconfig,
+      '--restic',
+      restic,
+    ];
+    const child = spawn(join(projectRoot, 'bin/cairn'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    assert.equal(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LogLine);
+    assert.ok(lines.some((l) => l.msg === 'dump finished'));
+    assert.ok(lines.some((l) => l.msg === 'component reported' && l.phase === 'Succeeded'));
+    assert.ok(!stdout.includes(PASSWORD) && !stderr.includes(PASSWORD), 'the password is never printed');
+    const snap = await client.get<Obj>(KUBESTASH.snapshots, snapshot, namespace);
+    const component = (snap.status?.components as Record<string, Record<string, unknown>>).manifest;
+    assert.equal(component?.phase, 'Succeeded');
+  },
+  300_000,
 );
