@@ -127,7 +127,7 @@ export async function runKubedumpBackup(
     const book = new SecretBook();
     let component: ComponentStatusPatch;
     if (dumpError !== undefined) {
-      component = componentFailed(path, now().getTime() - started.getTime(), dumpError);
+      component = componentFailed(path, now().getTime() - started.getTime(), book.redact(dumpError));
     } else {
       component = await upload(snapshot, path, plan.dumpDir, book, opts, now);
     }
