@@ -4,6 +4,9 @@
 // is retried with exponential backoff, reset by a success; a key can ask to be run again later; at most
 // `concurrency` keys run at once; and shutdown waits for the keys that are running.
 
+/** The longest delay a Node timer holds. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What a run of a key asks for next; a thrown error asks for a retry with backoff. */
 export interface WorkOutcome {
   /** Run the key again after this many milliseconds (unless something adds it sooner). */
@@ -91,10 +94,22 @@ export class WorkQueue {
     const pending = this.#later.get(key);
     if (pending && pending.at <= at) return;
     this.#clearLater(key);
-    const timer = setTimeout(() => {
-      this.#later.delete(key);
-      this.add(key);
-    }, ms);
+    this.#arm(key, at);
+  }
+
+  /**
+   * A timer for `key` at `at`. Node's timers hold at most 2^31-1 ms (about 24.8 days; a longer delay fires
+   * after 1 ms), so a far requeue — a yearly schedule — is reached through intermediate timers.
+   */
+  #arm(key: string, at: number): void {
+    const timer = setTimeout(
+      () => {
+        if (Date.now() < at) return this.#arm(key, at);
+        this.#later.delete(key);
+        this.add(key);
+      },
+      Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS),
+    );
     this.#later.set(key, { at, timer });
   }
 

@@ -193,3 +193,33 @@ void test('shutdown aborts the running work, waits for it, and drops what waits'
   );
   assert.equal(q.depth + q.delayed, 0);
 });
+
+void test('a requeue beyond what a Node timer holds (a yearly schedule) waits, instead of firing at once', async () => {
+  // Real timers: Node turns a delay over 2^31-1 ms into 1 ms, which would make such a key spin.
+  let runs = 0;
+  const q = new WorkQueue(() => {
+    runs++;
+    return Promise.resolve();
+  });
+  q.addAfter('yearly', 365 * 24 * 3600_000);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(runs, 0, 'the key ran long before its time');
+  await q.shutdown();
+});
+
+void test('a requeue beyond what a Node timer holds runs at its time, through intermediate timers', async (t) => {
+  fakeTime(t);
+  const times: number[] = [];
+  const q = new WorkQueue(() => {
+    times.push(Date.now());
+    return Promise.resolve();
+  });
+  const far = 60 * 24 * 3600_000; // 60 days: three 24.8-day timers
+  q.addAfter('a', far);
+  t.mock.timers.tick(far - 1);
+  await flush();
+  assert.deepEqual(times, []);
+  t.mock.timers.tick(1);
+  await flush();
+  assert.deepEqual(times, [far]);
+});
