@@ -30,6 +30,7 @@ function fakeClient(snapshots: unknown[]): { client: KubeClient; patches: unknow
             : undefined,
       ),
     listAll: () => Promise.resolve({ items: snapshots }),
+    request: () => Promise.reject(new Error('discovery is down')),
     patchStatus: (_r: unknown, name: string, namespace: string, status: unknown) => {
       patches.push({ name, namespace, status });
       return Promise.resolve({});
@@ -56,5 +57,26 @@ void describe('kubedump backup run', () => {
         /BackupSession demo\/bc-daily-1 has no Snapshot yet/.test(err.message),
     );
     assert.deepEqual(patches, []);
+  });
+
+  void test('a dump that fails leaves every Snapshot of the session with a Failed component saying why', async () => {
+    const snapshot = (name: string, repository: string) => ({
+      metadata: { name, namespace: 'demo' },
+      spec: { backupSession: 'bc-daily-1', repository, session: 'daily', version: 'v1' },
+    });
+    const { client, patches } = fakeClient([snapshot('b-bc-daily-1', 'b'), snapshot('a-bc-daily-1', 'a')]);
+    const outcome = await runKubedumpBackup(request, { client, log: () => undefined });
+    assert.equal(outcome.ok, false);
+    assert.deepEqual(
+      patches.map((p) => (p as { name: string }).name),
+      ['a-bc-daily-1', 'b-bc-daily-1'],
+    );
+    for (const p of patches) {
+      const manifest = (p as { status: { components: { manifest: Record<string, unknown> } } }).status
+        .components.manifest;
+      assert.equal(manifest.phase, 'Failed');
+      assert.equal(manifest.path, 'repository/v1/daily/manifest');
+      assert.match(String(manifest.error), /^dump of the objects failed: .*discovery is down/);
+    }
   });
 });
