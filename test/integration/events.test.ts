@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { clusterTest } from '../harness/cluster.ts';
 import { K8S } from '../../src/api/resource-type.ts';
 import { EventType, recordEvent } from '../../src/controller/events.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
 
 clusterTest(
   'recordEvent writes an events.k8s.io Event that names the object it is about',
   async ({ client, namespace }) => {
-    const cm = await client.create(K8S.configMaps, {
+    const cm = await client.create<KubeObject>(K8S.configMaps, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'subject-with-a-long-name-'.padEnd(240, 'x'), namespace },
