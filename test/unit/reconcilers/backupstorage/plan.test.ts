@@ -233,7 +233,7 @@ test('an Event is about its object, in its namespace, with a microsecond event t
     'cairn-0',
   );
   assert.equal(e.metadata?.namespace, 'demo');
-  assert.equal(e.metadata?.generateName, 'minio.');
+  assert.equal(e.metadata?.generateName, 'minio-');
   assert.equal(e.eventTime, '2026-01-02T03:04:05.678000Z');
   assert.equal((e.note as string).length, 1024);
   assert.deepEqual(e.regarding, {
