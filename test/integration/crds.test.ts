@@ -57,6 +57,27 @@ async function update(ctx: ClusterContext, obj: Obj): Promise<{ status: number; 
   return { status: res.status, message: statusMessage(res.body) };
 }
 
+/**
+ * Changes the spec of the object as it is now and PUTs it, again from a fresh read when the operator's
+ * reconcilers (status, finalizers) changed it in between: the answer is the API server's verdict on the
+ * spec change, never a 409 from a race with a reconciler.
+ */
+async function updateSpec(
+  ctx: ClusterContext,
+  obj: Obj,
+  change: (spec: Obj) => Obj,
+): Promise<{ status: number; message: string }> {
+  const def = kindOf(obj.kind as string);
+  const name = (obj.metadata as { name: string }).name;
+  for (let attempt = 1; ; attempt++) {
+    const current = await kubeRequest(ctx.kc, 'GET', resourcePath(def, ctx.namespace, name));
+    assert.equal(current.status, 200, `reading ${name}: ${statusMessage(current.body)}`);
+    const live = current.body as Obj & { spec: Obj };
+    const res = await update(ctx, { ...live, spec: change(live.spec) });
+    if (res.status !== 409 || attempt === 5) return res;
+  }
+}
+
 const s3Storage = (name: string, extra: Obj = {}): Obj =>
   manifest('BackupStorage', name, {
     // a prefix of its own: the webhook refuses two BackupStorages on one location, cluster-wide
@@ -293,11 +314,11 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
   await installCrds(ctx.kc);
   await t.test('Repository spec.path', async () => {
     const repo = manifest('Repository', 'repo', { storageRef: { name: 's3' }, path: '/one' });
-    const created = (await createOk(ctx, repo)) as { metadata: Obj; spec: Obj };
-    const res = await update(ctx, { ...created, spec: { ...created.spec, path: '/two' } });
+    const created = (await createOk(ctx, repo));
+    const res = await updateSpec(ctx, created, (spec) => ({ ...spec, path: '/two' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec\.path cannot be changed after creation/);
-    const paused = await update(ctx, { ...created, spec: { ...created.spec, paused: true } });
+    const paused = await updateSpec(ctx, created, (spec) => ({ ...spec, paused: true }));
     assert.equal(paused.status, 200, `other fields stay mutable: ${paused.message}`);
   });
   await t.test('BackupSession spec', async () => {
@@ -305,8 +326,8 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
       invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: 'bc' },
       session: 'daily',
     });
-    const created = (await createOk(ctx, bs)) as { metadata: Obj; spec: Obj };
-    const res = await update(ctx, { ...created, spec: { ...created.spec, session: 'weekly' } });
+    const created = (await createOk(ctx, bs));
+    const res = await updateSpec(ctx, created, (spec) => ({ ...spec, session: 'weekly' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec of a BackupSession cannot be changed after creation/);
     assert.match(res.message, /create a new BackupSession with another name \(kubectl create -f\)/);
@@ -318,8 +339,8 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
       repository: 'repo',
       snapshot: 'snap',
     });
-    const created = (await createOk(ctx, bvs)) as { metadata: Obj; spec: Obj };
-    const res = await update(ctx, { ...created, spec: { ...created.spec, snapshot: 'other' } });
+    const created = (await createOk(ctx, bvs));
+    const res = await updateSpec(ctx, created, (spec) => ({ ...spec, snapshot: 'other' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec of a BackupVerificationSession cannot be changed after creation/);
   });
