@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
@@ -118,21 +118,12 @@ async function createRepository(
     },
   });
   if (!componentPaths) return;
-  const current = (await co.getNamespacedCustomObject({
-    ...GROUP,
-    plural: 'repositories',
-    namespace,
-    name,
-  })) as {
-    status?: Record<string, unknown>;
-  };
-  await co.replaceNamespacedCustomObjectStatus({
-    ...GROUP,
-    plural: 'repositories',
-    namespace,
-    name,
-    body: { ...current, status: { componentPaths } },
-  });
+  // A merge patch of the status: the operator's Repository reconciler writes the same status concurrently
+  // (it keeps the component paths it finds listed).
+  await co.patchNamespacedCustomObjectStatus(
+    { ...GROUP, plural: 'repositories', namespace, name, body: { status: { componentPaths } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
 }
 
 /** Secrets, a BackupStorage on MinIO with its own prefix, a Repository, and backed-up components. */

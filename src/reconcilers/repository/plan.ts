@@ -116,7 +116,13 @@ export function planRepositoryStatus(
             observedGeneration,
           };
   const conditions = setCondition(repo.status?.conditions ?? [], update, () => now);
-  return { phase: repositoryPhase({ conditions }), ...snapshotFields(snaps), conditions };
+  const fields = snapshotFields(snaps);
+  // A component repository outlives the Snapshot objects that recorded it (retention, history limits,
+  // another cluster writing it), so paths already listed are kept, in their order, and new ones appended
+  // sorted: the list only grows.
+  const known = (repo.status?.componentPaths ?? []).filter((p) => typeof p === 'string' && p !== '');
+  fields.componentPaths = [...new Set([...known, ...(fields.componentPaths ?? [])])];
+  return { phase: repositoryPhase({ conditions }), ...fields, conditions };
 }
 
 const STATUS_FIELDS = [

@@ -140,3 +140,13 @@ test('repository.yaml holds the type, name, namespace, labels and spec, and no s
     spec: repo.spec,
   });
 });
+
+void test('component paths already listed are kept when no Snapshot records them any more', () => {
+  const listed = {
+    ...repo,
+    status: { componentPaths: ['repository/v1/daily/manifest'] },
+  } as RepositoryObject;
+  const next = planRepositoryStatus(listed, [], { state: 'ok' }, NOW);
+  assert.deepEqual(next.componentPaths, ['repository/v1/daily/manifest']);
+  assert.equal(next.snapshotCount, 0);
+});
