@@ -314,7 +314,7 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
   await installCrds(ctx.kc);
   await t.test('Repository spec.path', async () => {
     const repo = manifest('Repository', 'repo', { storageRef: { name: 's3' }, path: '/one' });
-    const created = (await createOk(ctx, repo));
+    const created = await createOk(ctx, repo);
     const res = await updateSpec(ctx, created, (spec) => ({ ...spec, path: '/two' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec\.path cannot be changed after creation/);
@@ -326,7 +326,7 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
       invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: 'bc' },
       session: 'daily',
     });
-    const created = (await createOk(ctx, bs));
+    const created = await createOk(ctx, bs);
     const res = await updateSpec(ctx, created, (spec) => ({ ...spec, session: 'weekly' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec of a BackupSession cannot be changed after creation/);
@@ -339,7 +339,7 @@ clusterTest('immutable fields cannot be changed after creation', async (ctx, t: 
       repository: 'repo',
       snapshot: 'snap',
     });
-    const created = (await createOk(ctx, bvs));
+    const created = await createOk(ctx, bvs);
     const res = await updateSpec(ctx, created, (spec) => ({ ...spec, snapshot: 'other' }));
     assert.equal(res.status, 422, res.message);
     assert.match(res.message, /spec of a BackupVerificationSession cannot be changed after creation/);
