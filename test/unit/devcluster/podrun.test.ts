@@ -81,12 +81,12 @@ describe('container launch', () => {
   test('argv, env and workingDir see host paths and $(VAR) values; the container env wins over the defaults', () => {
     const l = containerLaunch({
       pod,
-      spec: { name: 'main', workingDir: '/work/sub' },
+      spec: { name: 'main', workingDir: '/scratch/sub' },
       podDir: '/pods/ns/p-u-1',
-      template: ['backup', '--to=/work/$(TARGET)'],
+      template: ['backup', '--to=/scratch/$(TARGET)'],
       env: { TARGET: 'out', CONF: '/etc/cfg/a', HOSTNAME: 'mine' },
       mounts: [
-        { mountPath: '/work', hostPath: '/h/work' },
+        { mountPath: '/scratch', hostPath: '/h/scratch' },
         { mountPath: '/etc/cfg', hostPath: '/h/cfg' },
       ],
       cli: { command: '/usr/bin/node', args: ['main.ts'] },
@@ -95,9 +95,9 @@ describe('container launch', () => {
       extraPath: ['/bin/restic-dir'],
       hostPath: '/usr/bin',
     });
-    assert.deepEqual(l.args, ['main.ts', 'backup', '--to=/h/work/out']);
+    assert.deepEqual(l.args, ['main.ts', 'backup', '--to=/h/scratch/out']);
     assert.equal(l.command, '/usr/bin/node');
-    assert.equal(l.cwd, '/h/work/sub');
+    assert.equal(l.cwd, '/h/scratch/sub');
     assert.equal(l.logFile, '/pods/ns/p-u-1/logs/main.log');
     assert.equal(l.env?.CONF, '/h/cfg/a');
     assert.equal(l.env?.HOSTNAME, 'mine');
