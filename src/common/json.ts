@@ -65,3 +65,15 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function q(s: string): string {
   return JSON.stringify(s);
 }
+
+/**
+ * True when `live` already holds every field `desired` sets, with the same value (objects compared key by
+ * key, recursively; arrays and scalars whole). Fields only `live` has — defaults, status, other managers' —
+ * do not matter: a server-side apply of `desired` would change nothing.
+ */
+export function holds(live: unknown, desired: unknown): boolean {
+  if (isObject(desired)) {
+    return isObject(live) && Object.keys(desired).every((k) => holds(live[k], desired[k]));
+  }
+  return deepEqual(live, desired);
+}

@@ -16,7 +16,7 @@ import {
 import { ConditionStatus, setCondition } from '../../api/conditions.ts';
 import { backupTriggerCronJobName } from '../../api/names.ts';
 import { K8S, KUBESTASH, type ResourceType } from '../../api/resource-type.ts';
-import { deepEqual, q } from '../../common/json.ts';
+import { deepEqual, holds, q } from '../../common/json.ts';
 import { errorText } from '../../common/redact.ts';
 import { LogMessage, type Log } from '../../common/log.ts';
 import { Controller } from '../../controller/controller.ts';
@@ -160,7 +160,13 @@ export class BackupConfigurationReconciler implements Reconciler {
     const { client } = this.#o;
     const apply = <T extends KubeObject>(r: ResourceType, obj: T) =>
       client.apply<T>(r, obj, { fieldManager: FIELD_MANAGER, force: true, signal });
-    for (const repo of plan.repositories) await apply(KUBESTASH.repositories, repo);
+    // A Repository the cache shows as already applied is not sent again: every reconcile would otherwise
+    // push each one through admission for nothing.
+    for (const repo of plan.repositories) {
+      const live = this.#o.sources.repositories.get(repo.metadata?.name ?? '', namespace);
+      if (live && holds(live, { metadata: repo.metadata, spec: repo.spec })) continue;
+      await apply(KUBESTASH.repositories, repo);
+    }
     const cronJobs = new Map<string, KubeObject>();
     for (const s of plan.schedulers) {
       const [sa, role, binding] = s.rbac;
