@@ -23,6 +23,12 @@ export interface OpenOptions {
    * mounts it; a person's machine has it elsewhere. Given for another provider, it is an error.
    */
   localRoot?: string;
+  /**
+   * Local storages only: where each local BackupStorage is in this process, by `<namespace>/<name>` (what a
+   * Job's `CAIRN_LOCAL_STORAGE_ROOTS` says). Used when `localRoot` is not given; a storage it does not name,
+   * or of another provider, is opened as without it.
+   */
+  localRoots?: ReadonlyMap<string, string>;
   /** How restic runs. The cache and temporary directories default to the work directory. */
   process?: ResticProcessOptions;
   /** How long restic waits for a lock held by someone else. */
@@ -66,7 +72,7 @@ export async function openComponentRepositories(
   options: OpenOptions = {},
 ): Promise<ComponentRepositories> {
   const { repository, encryptionSecret, storageSecret } = resolved;
-  const storageSpec = withLocalRoot(resolved, options.localRoot);
+  const storageSpec = withLocalRoot(resolved, options.localRoot ?? localRootOf(resolved, options.localRoots));
   const storage = resolveStorage(storageSpec);
   const work = await mkdtemp(join(options.workParent ?? tmpdir(), 'cairn-repo-'));
   const opened: ResticRepository[] = [];
@@ -125,6 +131,15 @@ export async function openComponentRepositories(
       await rm(work, { recursive: true, force: true });
     },
   };
+}
+
+/** The root `roots` names for a local storage; undefined for another provider or a storage not named. */
+function localRootOf(
+  resolved: ResolvedRepository,
+  roots: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  if (!roots || resolved.storage.provider !== 'local') return undefined;
+  return roots.get(keyText(resolved.backupStorage.key));
 }
 
 /** The storage spec with a local storage's `mountPath` replaced by `localRoot`, when given. */

@@ -8,6 +8,7 @@ import { backupBuiltins, FunctionArgsError, taskArgs } from '../../api/function-
 import { backupJobName } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
+import { localStorageMounts, type StorageForJob } from '../storage-job/volumes.ts';
 import { runLabels, type ConfigurationObject, type SessionObject, type SessionSpec } from './plan.ts';
 
 /**
@@ -102,6 +103,11 @@ export interface JobInput {
   functions: (name: string) => FunctionObj | undefined;
   operatorImage: string;
   serviceAccountName: string;
+  /**
+   * A BackupStorage by namespace and name (the informer cache): the local storages the session's
+   * repositories use are mounted into every container of the Job.
+   */
+  storage?: (namespace: string, name: string) => KubeObject | undefined;
   /** RFC 3339; bounds the Job's activeDeadlineSeconds. */
   deadline?: string;
   now: Date;
@@ -185,6 +191,14 @@ export function backupJob(i: JobInput): V1Job & KubeObject {
     } as V1Container;
   });
   volumes.push(...(template.volumes ?? []));
+  const local = sessionLocalStorages(i, containers, ns);
+  if (local.volumes.length > 0) {
+    volumes.push(...local.volumes);
+    for (const c of containers) {
+      c.volumeMounts = [...(c.volumeMounts ?? []), ...local.mounts];
+      c.env = dedupeEnv([...(c.env ?? []), ...local.env]);
+    }
+  }
 
   const labels = backupJobLabels(runLabels(i.session));
   const podLabels = { ...(info.jobTemplate?.metadata?.labels ?? {}), ...labels };
@@ -239,6 +253,29 @@ export function backupJob(i: JobInput): V1Job & KubeObject {
       },
     },
   };
+}
+
+/**
+ * The volumes, mounts and env that give the Job's containers the local BackupStorages of the session's
+ * repositories (through their backends), each at its `mountPath` unless a container already mounts
+ * something there.
+ */
+function sessionLocalStorages(
+  i: JobInput,
+  containers: V1Container[],
+  ns: string,
+): ReturnType<typeof localStorageMounts> {
+  const storages: StorageForJob[] = [];
+  const backends = i.configuration.spec?.backends ?? [];
+  for (const r of i.spec.repositories ?? []) {
+    const ref = backends.find((b) => b.name === r.backend)?.storageRef;
+    if (!ref?.name || !i.storage) continue;
+    const namespace = ref.namespace ?? ns;
+    const obj = i.storage(namespace, ref.name);
+    if (obj) storages.push({ namespace, name: ref.name, spec: obj.spec as StorageForJob['spec'] });
+  }
+  const taken = containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.mountPath));
+  return localStorageMounts(storages, taken);
 }
 
 function pickLast(list: readonly Json[], key: string): unknown {

@@ -164,6 +164,7 @@ export class BackupSessionReconciler implements Reconciler {
           functions: (n) => src.functions.get(n),
           operatorImage: this.#o.image,
           serviceAccountName: sa.name,
+          storage: (n, s) => src.storages.get(s, n),
           ...(deadline ? { deadline } : {}),
           now,
         });

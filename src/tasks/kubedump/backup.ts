@@ -3,7 +3,7 @@
 // the tree to the `manifest` component repository of every Snapshot's Repository and report each upload in
 // `Snapshot.status.components.manifest`. Every text that reaches a log line, a status or an error passes
 // through the SecretBook that holds the credentials read.
-import { KUBESTASH, K8S } from '../../api/resource-type.ts';
+import { KUBESTASH } from '../../api/resource-type.ts';
 import { dump, type DumpProgress, type DumpResult } from '../../dump/dump.ts';
 import { errorClass } from '../../kube/errors.ts';
 import type { KubeClient } from '../../kube/types.ts';
@@ -20,6 +20,7 @@ import {
   type ComponentStatusPatch,
 } from './backup-status.ts';
 import type { DumpRequest } from './flags.ts';
+import { podGone } from './host-gone.ts';
 import { planDump } from './plan.ts';
 import { readBackupSession, SessionInputError } from './session.ts';
 
@@ -31,6 +32,8 @@ export interface BackupTaskOptions {
   log: (line: LogLine) => void;
   /** Local storages only: where the volume is in this process (default its `mountPath`, as in a Job). */
   localRoot?: string;
+  /** Where each local BackupStorage is, by `<namespace>/<name>` (the Job's CAIRN_LOCAL_STORAGE_ROOTS). */
+  localRoots?: ReadonlyMap<string, string>;
   /** How restic runs (binary, cache); the cache goes under the scratch directory with `--enable-cache`. */
   process?: ResticProcessOptions;
   /** The restic snapshot host; KubeStash's `host-0` by default, so each run's parent is the previous one. */
@@ -188,6 +191,7 @@ async function upload(
     step = 'prepare restic';
     const repos = await openComponentRepositories(resolved, book, {
       ...(opts.localRoot !== undefined ? { localRoot: opts.localRoot } : {}),
+      ...(opts.localRoots ? { localRoots: opts.localRoots } : {}),
       ...(opts.process ? { process: opts.process } : {}),
       lockWait: '5m',
     });
@@ -203,7 +207,8 @@ async function upload(
         created: init.created,
       });
       step = `remove stale locks of ${path}`;
-      const isHostGone = (host: string): Promise<boolean> => podTerminated(opts.client, key.namespace, host);
+      const isHostGone = (host: string, lock: { time: string }): Promise<boolean> =>
+        podGone(opts.client, key.namespace, host, lock.time);
       const cleaned = await repos.withLockDeleter(path, (deleter) =>
         repo.cleanupLocks({ isHostGone }, deleter, call),
       );
@@ -232,20 +237,6 @@ async function upload(
   } catch (err) {
     const text = book.redact(`Repository ${key.namespace}/${key.name}: ${step} failed: ${message(err)}`);
     return componentFailed(path, now().getTime() - t0.getTime(), text);
-  }
-}
-
-/**
- * Whether `host` (restic writes the pod name as a lock's hostname) is a pod of `namespace` that has ended.
- * A host that is not a pod here, or a pod we may not read, counts as alive: a lock is removed only with
- * evidence, and otherwise only once it is older than restic's stale threshold (30 minutes).
- */
-async function podTerminated(client: KubeClient, namespace: string, host: string): Promise<boolean> {
-  try {
-    const pod = await client.find<{ status?: { phase?: string } }>(K8S.pods, host, namespace);
-    return pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
-  } catch {
-    return false;
   }
 }
 

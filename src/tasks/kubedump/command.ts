@@ -2,6 +2,7 @@
 // flags are declared from the table in flags.ts and validated by parseDumpFlags before anything runs; the
 // connection flags (`--kubeconfig`, `--restic`) are Cairn's own and not part of the request.
 import { Command, Option } from 'commander';
+import { LOCAL_STORAGE_ROOTS_ENV, parseLocalStorageRoots } from '../../api/local-storage-roots.ts';
 import { kubeClient } from '../../kube/connect.ts';
 import { runKubedumpBackup, type LogLine } from './backup.ts';
 import { DUMP_FLAGS, parseDumpFlags } from './flags.ts';
@@ -11,6 +12,8 @@ import type { DumpRequest, FlagSpec, FlagValues } from './flags.ts';
 export interface RunContext {
   kubeconfig?: string;
   restic?: string;
+  /** Where the Job mounts each local BackupStorage (from CAIRN_LOCAL_STORAGE_ROOTS). */
+  localRoots?: ReadonlyMap<string, string>;
 }
 
 /** What `kubedump backup` does with a valid request. */
@@ -31,6 +34,7 @@ const runBackup: RunDump = async (request, context) => {
   const outcome = await runKubedumpBackup(request, {
     client: kubeClient(context.kubeconfig !== undefined ? { kubeconfig: context.kubeconfig } : {}),
     log,
+    ...(context.localRoots ? { localRoots: context.localRoots } : {}),
     process: {
       ...(context.restic !== undefined ? { binary: context.restic } : {}),
       ...(request.enableCache ? { cacheDir: `${request.scratchDir.replace(/\/$/, '')}/restic-cache` } : {}),
@@ -67,6 +71,7 @@ export function registerKubedumpCommands(program: Command, options: KubedumpComm
     await run(request, {
       ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
       ...(opts.restic !== undefined ? { restic: opts.restic } : {}),
+      localRoots: parseLocalStorageRoots(process.env[LOCAL_STORAGE_ROOTS_ENV]),
     });
   });
 }

@@ -119,6 +119,29 @@ describe('opening the component repositories', () => {
     }
   });
 
+  test("the local roots of a Job pick each local storage's directory by namespace/name and leave other providers alone", async () => {
+    const local = fakeClient(NS);
+    seed(local, { storage: { provider: 'local', local: { mountPath: '/safe/data' } } });
+    const book = new SecretBook();
+    const roots = new Map([['demo/s3', '/job/volume']]);
+    const resolved = await resolveRepository(new RepositoryObjects(local), KEY, book);
+    const repositories = await openComponentRepositories(resolved, book, { localRoots: roots });
+    try {
+      assert.equal(
+        (await repositories.open(MANIFEST)).location,
+        join('/job/volume', 'cluster-manifests', MANIFEST),
+      );
+    } finally {
+      await repositories.close();
+    }
+    const remote = fakeClient(NS);
+    seed(remote);
+    const s3 = await resolveRepository(new RepositoryObjects(remote), KEY, book);
+    const opened = await openComponentRepositories(s3, book, { localRoots: roots });
+    await opened.close();
+    assert.equal(opened.storageSpec.provider, 's3');
+  });
+
   test('a local root for a storage that is not local is refused', async () => {
     const client = fakeClient(NS);
     seed(client);

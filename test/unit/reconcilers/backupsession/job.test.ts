@@ -187,3 +187,46 @@ void test('the dump reader is bound cluster-wide, since the dump lists every typ
     ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRoleBinding'],
   );
 });
+
+void test("the backup Job mounts the local BackupStorage of the session's repository in its container and says where", () => {
+  const localSpec: SessionSpec = {
+    ...spec,
+    repositories: [{ name: 'repo', backend: 'main', encryptionSecret: { name: 'enc' } }],
+  };
+  const storage = {
+    metadata: { name: 'store', namespace: ns },
+    spec: {
+      storage: {
+        provider: 'local',
+        local: { mountPath: '/safe/data', hostPath: { path: '/var/backups', type: 'DirectoryOrCreate' } },
+      },
+    },
+  };
+  const job = backupJob({
+    ...input,
+    spec: localSpec,
+    storage: (n, name) => (n === ns && name === 'store' ? storage : undefined),
+  });
+  const pod = job.spec?.template.spec;
+  const volume = pod?.volumes?.find((v) => v.hostPath?.path === '/var/backups');
+  assert.ok(volume, 'the storage volume is in the pod');
+  const container = pod?.containers[0];
+  assert.deepEqual(
+    container?.volumeMounts?.find((m) => m.name === volume.name),
+    { name: volume.name, mountPath: '/safe/data' },
+  );
+  assert.equal(
+    container?.env?.find((e) => e.name === 'CAIRN_LOCAL_STORAGE_ROOTS')?.value,
+    'demo/store=/safe/data',
+  );
+
+  const remote = backupJob({
+    ...input,
+    spec: localSpec,
+    storage: () => ({ spec: { storage: { provider: 's3' } } }),
+  });
+  assert.equal(
+    remote.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === 'CAIRN_LOCAL_STORAGE_ROOTS'),
+    false,
+  );
+});
