@@ -13,12 +13,15 @@
 //   it, so a killed backup pod's lock stays "live" for `unlock` until 30 minutes after its last refresh.
 //
 // So Cairn: waits for locks with `--retry-lock`, runs `unlock` (stale only) before exclusive commands, and
-// offers `planLockCleanup`, which also judges a lock stale when its host is known to be gone (a pod that
-// no longer exists or has terminated). Such locks are removed one by one through a LockDeleter (the
+// offers `planLockCleanup`, which applies restic's two rules (age; this hostname with a PID that is gone:
+// on a single host, such as the dev cluster's pod runner, every pod's restic writes the machine's
+// hostname) and also judges a lock stale when its host is known to be gone (a pod that has ended, or one
+// that was deleted; the caller decides with evidence from the API). Such locks are removed one by one through a LockDeleter (the
 // storage backend deletes `locks/<id>`), never with `unlock --remove-all`, which would also break live
 // locks taken in the meantime. This module never sees a backend: the caller hands in the deleter
 // (src/storage/lock-files.ts makes one for a component repository).
 
+import { hostname } from 'node:os';
 import { isObject, num, str } from '../common/json.ts';
 import { parseGoDuration } from './backend-retries.ts';
 
@@ -100,6 +103,8 @@ export function parseLockHolder(message: string): LockHolder | undefined {
 export type LockVerdict =
   /** Older than the stale timeout: restic's own `unlock` would remove it too. */
   | 'stale-by-age'
+  /** Written on this very hostname by a PID that no longer exists: restic's own `unlock` rule. */
+  | 'process-gone'
   /** Its host (pod) is known to be gone, so its process is dead. */
   | 'host-gone'
   /** Its process may still run: leave it. */
@@ -117,28 +122,53 @@ export interface LockCleanupPolicy {
    * Whether the process that wrote a lock on this hostname can no longer run: in Kubernetes, no Pod of
    * this name exists or it has terminated. Answer false when unsure. Unset: only age counts.
    */
-  isHostGone?: (hostname: string) => boolean | Promise<boolean>;
+  isHostGone?: (hostname: string, lock: ResticLock) => boolean | Promise<boolean>;
   /** Default: restic's 30 minutes. */
   staleAfterMs?: number;
+  /** This machine's hostname, as restic writes it (default `os.hostname()`). */
+  localHostname?: string;
+  /** Whether no process of this PID exists on this machine (default `processGone`). */
+  isProcessGone?: (pid: number) => boolean;
 }
 
 /**
- * Judges each lock. Pure apart from `isHostGone`. A lock is removed only with evidence its process is dead:
- * its age, or its host gone. A lock with an unreadable time is kept.
+ * Whether no process of `pid` exists here: signal 0 answers ESRCH. A process we may not signal (EPERM)
+ * exists; a PID that is not a positive integer is never called gone (signal 0 to 0 or -n would address a
+ * process group).
+ */
+export function processGone(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Judges each lock. Pure apart from `isHostGone` and the process check. A lock is removed only with
+ * evidence its process is dead: its age; its hostname is this machine's and its PID no longer exists (the
+ * check restic's `unlock` makes; a lock of another machine is never judged by a local PID); or its host
+ * gone. A lock with an unreadable time is kept unless one of the other two rules applies.
  */
 export async function planLockCleanup(
   locks: readonly ResticLock[],
   policy: LockCleanupPolicy,
 ): Promise<LockJudgement[]> {
   const staleAfter = policy.staleAfterMs ?? STALE_LOCK_TIMEOUT_MS;
+  const localHost = policy.localHostname ?? hostname();
+  const isProcessGone = policy.isProcessGone ?? processGone;
   const out: LockJudgement[] = [];
   for (const lock of locks) {
     const ageMs = policy.now.getTime() - Date.parse(lock.time);
     let verdict: LockVerdict = 'keep';
     if (Number.isFinite(ageMs) && ageMs > staleAfter) verdict = 'stale-by-age';
-    else if (lock.hostname !== '' && policy.isHostGone && (await policy.isHostGone(lock.hostname))) {
-      verdict = 'host-gone';
-    }
+    else if (lock.hostname === '') verdict = 'keep';
+    else if (lock.hostname === localHost) {
+      // This machine is not gone: only its PID can tell.
+      if (lock.pid > 0 && isProcessGone(lock.pid)) verdict = 'process-gone';
+    } else if (policy.isHostGone && (await policy.isHostGone(lock.hostname, lock))) verdict = 'host-gone';
     out.push({ lock, verdict, ageMs });
   }
   return out;
