@@ -1,18 +1,21 @@
 // Backend sync (§4.4 of the API reference), the part Cairn does: when a BackupStorage is first initialised
 // over a backend that already holds metadata.yaml (a second cluster, or a cluster rebuilt), the Repository
 // objects described by the `repository.yaml` files under its prefix are created where missing, pointing at
-// this storage. It runs once per storage object, at that first initialisation, so a Repository a user
-// deletes later is not brought back. Snapshot objects are not recreated yet.
+// this storage, and the Snapshot objects of each such Repository from its `snapshots/*.yaml` records
+// (./snapshot-sync.ts). It runs once per storage object, at that first initialisation, so a Repository or
+// Snapshot a user deletes later is not brought back.
 import { parse } from 'yaml';
 import { KUBESTASH } from '../../api/resource-type.ts';
 import { isObject } from '../../common/json.ts';
+import { EventType, recordEvent } from '../../controller/events.ts';
 import { apiMessage, statusCode } from '../../kube/errors.ts';
 import type { KubeClient } from '../../kube/types.ts';
 import type { StorageBackend } from '../../storage/backend.ts';
-import { REPOSITORY_FILE, storagePrefix } from '../../storage/paths.ts';
+import { normalizeRepositoryPath, REPOSITORY_FILE, storagePrefix } from '../../storage/paths.ts';
 import type { ResolvedStorage } from '../../storage/types.ts';
 import type { BackupStorageObject } from './backend.ts';
-import type { RepositoryObject } from './plan.ts';
+import { usesStorage, type RepositoryObject } from './plan.ts';
+import { syncSnapshots, type SnapshotSyncResult } from './snapshot-sync.ts';
 
 /** How deep under the prefix repository directories are looked for (paths such as `a/b/c`). */
 const MAX_DEPTH = 4;
@@ -71,7 +74,11 @@ export interface SyncResult {
   failed: string[];
 }
 
-/** Creates the missing Repositories the backend describes; `exists` says which are already there. */
+/**
+ * Creates the missing Repositories the backend describes (`exists` says which are already there), then the
+ * missing Snapshots of each Repository that is, or already was, on this storage at that path. The Snapshots
+ * created and refused are said in an Event of their own (reason SnapshotsSynced).
+ */
 export async function syncRepositories(
   client: KubeClient,
   backend: StorageBackend,
@@ -81,6 +88,7 @@ export async function syncRepositories(
   signal: AbortSignal,
 ): Promise<SyncResult> {
   const result: SyncResult = { created: [], failed: [] };
+  const snapshots: SnapshotSyncResult = { created: [], failed: [] };
   for (const key of await findRepositoryFiles(backend, storage)) {
     const repo = repositoryFromFile((await backend.get(key)).toString('utf8'), bs);
     if (typeof repo === 'string') {
@@ -89,14 +97,47 @@ export async function syncRepositories(
     }
     const ns = repo.metadata?.namespace ?? '';
     const name = repo.metadata?.name ?? '';
-    if (exists(ns, name)) continue;
+    let live: RepositoryObject | undefined;
     try {
-      await client.create(KUBESTASH.repositories, repo, { namespace: ns, signal });
-      result.created.push(`${ns}/${name}`);
+      if (exists(ns, name))
+        live = await client.find<RepositoryObject>(KUBESTASH.repositories, name, ns, signal);
+      else {
+        live = await client.create(KUBESTASH.repositories, repo, { namespace: ns, signal });
+        result.created.push(`${ns}/${name}`);
+      }
     } catch (err) {
-      if (statusCode(err) === 409) continue;
-      result.failed.push(`${ns}/${name}: ${apiMessage(err)}`);
+      if (statusCode(err) === 409) {
+        live = await client.find<RepositoryObject>(KUBESTASH.repositories, name, ns, signal);
+      } else {
+        result.failed.push(`${ns}/${name}: ${apiMessage(err)}`);
+        continue;
+      }
     }
+    if (!live || !sameRepository(live, repo, bs)) continue;
+    const r = await syncSnapshots(client, backend, storage, live, signal);
+    snapshots.created.push(...r.created);
+    snapshots.failed.push(...r.failed);
+  }
+  if (snapshots.created.length > 0 || snapshots.failed.length > 0) {
+    await recordEvent(client, {
+      regarding: bs,
+      type: snapshots.failed.length > 0 ? EventType.Warning : EventType.Normal,
+      reason: 'SnapshotsSynced',
+      action: 'SyncSnapshots',
+      note:
+        `Snapshots from the backend: ${snapshots.created.length > 0 ? `created ${snapshots.created.join(', ')}` : 'none created'}` +
+        (snapshots.failed.length > 0 ? `; not created: ${snapshots.failed.join('; ')}` : ''),
+    });
   }
   return result;
+}
+
+/** Whether the Repository in the cluster is the one the file describes: on this storage, at that path. */
+function sameRepository(live: RepositoryObject, file: RepositoryObject, bs: BackupStorageObject): boolean {
+  if (!usesStorage(live, bs)) return false;
+  try {
+    return normalizeRepositoryPath(live.spec?.path ?? '') === normalizeRepositoryPath(file.spec?.path ?? '');
+  } catch {
+    return false;
+  }
 }
