@@ -39,6 +39,12 @@ export interface SessionStatus {
   backupDeadline?: string;
   totalSnapshots?: number;
   snapshots?: { name?: string; phase?: string; appRef?: AppRef; repository?: string }[];
+  retentionPolicy?: {
+    ref?: { name: string; namespace: string };
+    repository?: string;
+    phase?: string;
+    error?: string;
+  }[];
   conditions?: Condition[];
 }
 
@@ -305,6 +311,8 @@ export interface RunState {
   deadline?: string;
   /** The executor has ended (its Job completed or failed, or it could not be made). */
   executorEnded: boolean;
+  /** The retention applied as the run finishes (retention.ts), one entry per repository. */
+  retentionPolicy?: SessionStatus['retentionPolicy'];
   now: Date;
 }
 
@@ -329,6 +337,7 @@ export function nextSessionStatus(s: RunState): SessionStatus {
     ...(s.deadline ? { backupDeadline: s.deadline } : {}),
     totalSnapshots: snapshots.length,
     snapshots,
+    ...(s.retentionPolicy ? { retentionPolicy: s.retentionPolicy } : {}),
     conditions,
   };
   const failedStep = conditions.some(

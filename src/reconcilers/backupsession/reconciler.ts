@@ -35,6 +35,7 @@ import {
   type Step,
 } from './plan.ts';
 import { historyToDelete } from './history.ts';
+import { applySessionRetention } from './retention.ts';
 import { backupSessionSources, type BackupSessionDeps, type BackupSessionSources } from './sources.ts';
 
 export { backupSessionSources, type BackupSessionDeps, type BackupSessionSources };
@@ -255,7 +256,7 @@ export class BackupSessionReconciler implements Reconciler {
     const snapshots = fresh.items
       .filter((s) => s.spec?.backupSession === session.metadata?.name)
       .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    const state = {
+    const state: Parameters<typeof nextSessionStatus>[0] = {
       session,
       snapshots,
       steps,
@@ -264,7 +265,15 @@ export class BackupSessionReconciler implements Reconciler {
       now,
     };
     if (isBackupSessionCompleted(nextSessionStatus(state).phase)) {
+      const retention = await applySessionRetention(
+        this.#o.client,
+        this.#o.sources,
+        session,
+        fresh.items,
+        now,
+      );
       state.steps = [...steps, await this.#cleanHistory(session, historyLimit)];
+      if (retention) state.retentionPolicy = retention;
     }
     const status = await this.#writeStatus(session, state);
     if (isBackupSessionCompleted(status.phase)) {

@@ -8,6 +8,7 @@ import type { ControllerMetrics } from '../../controller/metrics.ts';
 import type { Log } from '../../common/log.ts';
 import type { AddonObj, FunctionObj } from './job.ts';
 import type { ConfigurationObject, SessionObject, SnapshotObject } from './plan.ts';
+import type { RetentionPolicyObject } from './retention-plan.ts';
 
 export interface BackupSessionSources {
   sessions: Informer<SessionObject>;
@@ -18,6 +19,7 @@ export interface BackupSessionSources {
   jobs: Informer<KubeObject>;
   addons: Informer<AddonObj>;
   functions: Informer<FunctionObj>;
+  retentionPolicies: Informer<RetentionPolicyObject>;
 }
 
 /** What the controller needs of the operator (a subset of the registry's ReconcilerDeps). */
@@ -41,5 +43,6 @@ export function backupSessionSources(deps: Pick<BackupSessionDeps, 'informers'>)
     jobs: inf(K8S.jobs),
     addons: inf<AddonObj>(KUBESTASH.addons),
     functions: inf<FunctionObj>(KUBESTASH.functions),
+    retentionPolicies: inf<RetentionPolicyObject>(KUBESTASH.retentionPolicies),
   };
 }
