@@ -36,6 +36,12 @@ export interface ClusterOptions {
   log?: (msg: string) => void;
   /** Chooses the ports of etcd and the API server (default: the last start's when free, else any free one). */
   pickPort?: PortPicker;
+  /**
+   * Also run Deployments (their ReplicaSets) and Services: the controllers that make pods of a Deployment and
+   * EndpointSlices of a Service, and the API server calls a webhook's Service at its endpoints (there is no
+   * Service proxy here). What an operator installed from deploy/ needs to run as a pod (default false).
+   */
+  workloads?: boolean;
 }
 
 const CONTROLLERS = [
@@ -49,6 +55,7 @@ const CONTROLLERS = [
   'root-ca-certificate-publisher-controller',
   'pod-garbage-collector-controller',
 ];
+const WORKLOAD_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'endpointslice-controller'];
 
 /**
  * A local control plane: etcd, kube-apiserver and kube-controller-manager on 127.0.0.1. Its state
@@ -159,6 +166,7 @@ export class DevCluster {
         '--profiling=false',
         // The 'kubernetes' Service cannot point at a loopback address; nothing in the dev cluster needs it.
         '--endpoint-reconciler-type=none',
+        ...(this.#opts.workloads ? ['--enable-aggregator-routing=true'] : []),
         '--v=1',
       ]);
       const caPem = await this.#ready(
@@ -183,7 +191,7 @@ export class DevCluster {
       `--kubeconfig=${kubeconfig}`,
       '--leader-elect=false',
       '--secure-port=0',
-      `--controllers=${CONTROLLERS.join(',')}`,
+      `--controllers=${[...CONTROLLERS, ...(this.#opts.workloads ? WORKLOAD_CONTROLLERS : [])].join(',')}`,
       `--service-account-private-key-file=${join(pki, 'sa.key')}`,
       `--root-ca-file=${certFile}`,
       '--v=1',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFileLog, type Log } from '../common/log.ts';
@@ -48,6 +49,11 @@ export interface DevEnvironmentOptions {
   operator?: boolean;
   /** Chooses the ports of etcd and the API server (tests hand out a held port through it). */
   pickPort?: PortPicker;
+  /**
+   * Run Deployments and route Services to their pods (see ClusterOptions.workloads); pods then report the
+   * host's first non-loopback IPv4 address as theirs. For installing Cairn from deploy/ with `operator: false`.
+   */
+  workloads?: boolean;
 }
 
 const cliMain = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
@@ -60,6 +66,7 @@ const OPERATOR_USER = `system:serviceaccount:${DEPLOY_NAMESPACE}:cairn-operator`
  */
 export async function startDevEnvironment(o: DevEnvironmentOptions): Promise<DevEnvironment> {
   const withOperator = o.operator ?? true;
+  const podIP = o.workloads ? hostAddress() : undefined;
   const operatorIdentity: Identity = {
     token: randomBytes(24).toString('hex'),
     user: OPERATOR_USER,
@@ -71,6 +78,7 @@ export async function startDevEnvironment(o: DevEnvironmentOptions): Promise<Dev
     identities: [...(o.identities ?? []), ...(withOperator ? [operatorIdentity] : [])],
     log: o.log,
     pickPort: o.pickPort,
+    workloads: o.workloads,
   });
   try {
     await cluster.start();
@@ -88,6 +96,7 @@ export async function startDevEnvironment(o: DevEnvironmentOptions): Promise<Dev
     images: Object.fromEntries(o.images.map((i) => [i, []])),
     cli: { command: process.execPath, args: ['--disable-warning=ExperimentalWarning', cliMain] },
     extraPath: [dirname(bins.restic), dirname(bins.kubectl)],
+    podIP,
     log: (msg, fields) => o.log?.(`${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`),
   });
   let operator: Operator | undefined;
@@ -123,6 +132,20 @@ export async function startDevEnvironment(o: DevEnvironmentOptions): Promise<Dev
     throw failure.reason;
   }
   return { cluster, client, runner, kubectl: bins.kubectl, operator, stop };
+}
+
+/**
+ * The host's first IPv4 address that is not loopback: the API server reaches a pod's port there, and an
+ * EndpointSlice accepts it (it refuses loopback addresses).
+ */
+export function hostAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    const found = list?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (found) return found.address;
+  }
+  throw new Error(
+    'this machine has no IPv4 address besides loopback; a dev cluster with workloads needs one to route Services to pods',
+  );
 }
 
 /**

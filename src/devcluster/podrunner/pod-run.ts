@@ -27,6 +27,8 @@ export interface PodRunContext {
   caPem: string;
   cli: { command: string; args: string[] };
   extraPath?: string[];
+  /** The address reported as the pod's IP (default 127.0.0.1; see PodRunnerOptions.podIP). */
+  podIP?: string;
   /** The arguments the entrypoint of a container's image puts first. */
   prefixFor(c: V1Container): string[];
   log: Log;
@@ -325,7 +327,7 @@ export class PodRun {
     const name = this.pod.metadata?.name ?? '';
     const rec = structuredClone(this.#rec);
     this.#writes = this.#writes.then(async () => {
-      const status = podStatus(rec, now(), this.pod.status?.conditions ?? []);
+      const status = podStatus(rec, now(), this.pod.status?.conditions ?? [], this.#c.podIP);
       try {
         await this.#c.client.patchStatus(K8S.pods, name, namespace, status);
       } catch (err) {

@@ -26,6 +26,11 @@ export interface PodRunnerOptions {
   nodeName?: string;
   /** Directories put first on the containers' PATH (restic). */
   extraPath?: string[];
+  /**
+   * The address every pod reports as its IP (default 127.0.0.1). EndpointSlices refuse loopback addresses,
+   * so a Service can route to a pod only when this is an address of the host that is not loopback.
+   */
+  podIP?: string;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -138,6 +143,7 @@ export class PodRunner {
       caPem: o.caPem,
       cli: o.cli,
       extraPath: o.extraPath,
+      podIP: o.podIP,
       prefixFor: this.#prefixFor,
       log: this.#log,
     };

@@ -72,10 +72,15 @@ function containerStatus(c: ContainerRecord): V1ContainerStatus {
 }
 
 /**
- * The pod status the kubelet would report for these container records. Timestamps stay strings:
- * the status is sent as a JSON merge patch.
+ * The pod status the kubelet would report for these container records, with `ip` as the pod's and host's
+ * address. Timestamps stay strings: the status is sent as a JSON merge patch.
  */
-export function podStatus(rec: PodRecord, now: string, previous: V1PodCondition[] = []): V1PodStatus {
+export function podStatus(
+  rec: PodRecord,
+  now: string,
+  previous: V1PodCondition[] = [],
+  ip = '127.0.0.1',
+): V1PodStatus {
   const initDone = rec.init.every((c) => c.current.state === 'terminated' && c.current.exitCode === 0);
   const allRunning = rec.main.length > 0 && rec.main.every((c) => c.current.state === 'running');
   const terminal = rec.phase === 'Succeeded' || rec.phase === 'Failed';
@@ -97,10 +102,10 @@ export function podStatus(rec: PodRecord, now: string, previous: V1PodCondition[
     phase: rec.phase,
     reason: rec.reason,
     message: rec.message,
-    hostIP: '127.0.0.1',
-    hostIPs: [{ ip: '127.0.0.1' }],
-    podIP: '127.0.0.1',
-    podIPs: [{ ip: '127.0.0.1' }],
+    hostIP: ip,
+    hostIPs: [{ ip }],
+    podIP: ip,
+    podIPs: [{ ip }],
     startTime: rec.startTime as unknown as Date,
     conditions,
     initContainerStatuses: rec.init.map(containerStatus),

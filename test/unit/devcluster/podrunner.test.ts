@@ -159,4 +159,14 @@ describe('pod status', () => {
     assert.equal(scheduled?.lastTransitionTime, 'earlier');
     assert.equal(s.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
   });
+
+  test('a pod reports loopback as its IP unless the runner is given an address of the host', () => {
+    const rec = { phase: 'Running' as const, startTime: 't0', init: [], main: [] };
+    assert.equal(podStatus(rec, 'now').podIP, '127.0.0.1');
+    const routed = podStatus(rec, 'now', [], '192.0.2.2');
+    assert.deepEqual(
+      [routed.podIP, routed.hostIP, routed.podIPs],
+      ['192.0.2.2', '192.0.2.2', [{ ip: '192.0.2.2' }]],
+    );
+  });
 });
