@@ -83,6 +83,16 @@ const MODULES: LazyModule[] = [
     ],
   },
   {
+    load: async () => (await import('../tasks/storage/command.ts')).registerStorageCommands,
+    commands: [
+      {
+        name: 'storage',
+        term: 'storage',
+        description: "work on a local BackupStorage's volume (the commands of the Jobs that mount it)",
+      },
+    ],
+  },
+  {
     load: async () => (await import('../tasks/trigger-backup/command.ts')).registerTriggerBackupCommand,
     commands: [
       {
