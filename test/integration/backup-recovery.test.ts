@@ -1,0 +1,199 @@
+// A backup Job killed in the middle of its restic backup: the session ends Failed with BackupIncomplete and
+// leaves restic's lock in the repository; the next session removes that lock by itself (no unlock by
+// anyone) and succeeds. The kill is made deterministic by freezing the pod's processes (SIGSTOP) only once
+// restic's backup runs and its lock is in the bucket, then killing them (SIGKILL, which restic cannot
+// clean up after), as a node that dies or an OOM kill would.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { KUBESTASH, K8S } from '../../src/api/resource-type.ts';
+import { backupSessionName } from '../../src/api/names.ts';
+import { waitFor } from '../../src/devcluster/probe.ts';
+import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
+import type { KubeClient } from '../../src/kube/types.ts';
+import {
+  backupSession,
+  condition,
+  createBackupObjects,
+  REPOSITORY,
+  resticLocks,
+  waitForTerminal,
+  type Obj,
+} from '../harness/backup-setup.ts';
+import { clusterTest } from '../harness/cluster.ts';
+import { startMinio, type MinioServer } from '../harness/objectstores.ts';
+
+interface Proc {
+  pid: number;
+  pgid: number;
+  state: string;
+  argv: string[];
+}
+
+/** The processes of this machine (those that exit while being read are left out). */
+function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(entry), pgid: Number(pgrp), state: state ?? '', argv });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** The process group the pod runner started for the backup container of `namespace` (its own group). */
+function backupContainerGroup(namespace: string): number | undefined {
+  const task = processes().find(
+    (p) =>
+      p.pid === p.pgid &&
+      p.argv.includes('kubedump') &&
+      p.argv.includes('backup') &&
+      p.argv.includes(`--namespace=${namespace}`),
+  );
+  return task?.pgid;
+}
+
+/** The running `restic backup` of a process group, if any. */
+function resticBackup(pgid: number): Proc | undefined {
+  return processes().find(
+    (p) => p.pgid === pgid && p.argv[0]?.endsWith('restic') && p.argv.includes('backup') && p.state !== 'Z',
+  );
+}
+
+/** Polls every `intervalMs` (fixed: the window to catch is short) until `check` returns a value. */
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const signalGroup = (pgid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // the group is gone
+  }
+};
+
+/**
+ * Waits for restic's backup in the container of `namespace` to hold its lock in the bucket, with the
+ * container frozen at that moment, then kills the container's processes. Resolves with restic's PID.
+ */
+async function killMidBackup(namespace: string, s3: MinioServer, bucket: string): Promise<number> {
+  const pgid = await waitFor(() => backupContainerGroup(namespace), {
+    what: `the backup container of ${namespace}`,
+    timeoutMs: 120_000,
+    intervalMs: 50,
+  });
+  try {
+    const restic = await until(
+      'restic backup holding its lock',
+      async () => {
+        if (!resticBackup(pgid)) return undefined;
+        signalGroup(pgid, 'SIGSTOP');
+        const locked = (await s3.keys(bucket, namespace)).some((k) => k.includes('/manifest/locks/'));
+        // Frozen with its lock written and not exited: restic is mid-run and cannot finish any more.
+        const frozen = resticBackup(pgid);
+        if (locked && frozen) return frozen;
+        signalGroup(pgid, 'SIGCONT');
+        return undefined;
+      },
+      120_000,
+    );
+    signalGroup(pgid, 'SIGKILL');
+    return restic.pid;
+  } finally {
+    signalGroup(pgid, 'SIGCONT');
+  }
+}
+
+/** The lines of every container log the pod runner kept for `namespace`. */
+function containerLogs(dir: string, namespace: string): string {
+  const root = join(dir, 'pods', namespace);
+  const texts: string[] = [];
+  for (const pod of readdirSync(root)) {
+    const logs = join(root, pod, 'logs');
+    const files = existsSync(logs) ? readdirSync(logs) : [];
+    for (const f of files) texts.push(readFileSync(join(root, pod, 'logs', f), 'utf8'));
+  }
+  return texts.join('\n');
+}
+
+async function bigConfigMaps(client: KubeClient, namespace: string): Promise<void> {
+  for (const i of [1, 2]) {
+    await client.create(
+      K8S.configMaps,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `bulk-${i}`, namespace },
+        data: { blob: randomBytes(450_000).toString('base64') },
+      },
+      { namespace },
+    );
+  }
+}
+
+clusterTest(
+  'a backup Job killed mid-upload leaves its session Failed with BackupIncomplete and a stale lock, and the next session removes the lock by itself and succeeds',
+  async ({ client, namespace, dir }, t) => {
+    const restic = requireBinary(binaryPaths().restic, 'restic');
+    const s3 = await startMinio(t);
+    await bigConfigMaps(client, namespace);
+    const { bucket, bc } = await createBackupObjects(client, namespace, s3);
+
+    // The first run is the one the BackupConfiguration triggers once Ready; it is killed mid-backup.
+    const killedPid = await killMidBackup(namespace, s3, bucket);
+    const [killed] = (await client.list<Obj>(KUBESTASH.backupSessions, { namespace })).items;
+    assert.ok(killed?.metadata?.name, 'the first run exists');
+    const failed = await waitForTerminal(client, namespace, killed.metadata.name);
+    assert.equal(failed.status?.phase, 'Failed', JSON.stringify(failed.status));
+    const [snapshot] = (await client.list<Obj>(KUBESTASH.snapshots, { namespace })).items;
+    const incomplete = condition(snapshot ?? {}, 'BackupIncomplete');
+    assert.equal(incomplete?.status, 'True', JSON.stringify(snapshot?.status));
+    assert.equal(incomplete?.reason, 'BackupExecutorTerminatedBeforeCompletion');
+
+    const left = await resticLocks(client, namespace, REPOSITORY, restic);
+    assert.deepEqual(
+      left.map((l) => [l.hostname, l.pid]),
+      [[hostname(), killedPid]],
+      'the killed restic left its lock behind',
+    );
+
+    // The next run: no one unlocks anything.
+    const next = backupSessionName(bc, 'frequent', new Date(Date.now() + 100_000));
+    const started = performance.now();
+    await client.create(KUBESTASH.backupSessions, backupSession(namespace, bc, next), { namespace });
+    const done = await waitForTerminal(client, namespace, next);
+    t.diagnostic(
+      `the next run ended ${String(done.status?.phase)} after ${Math.round(performance.now() - started)} ms`,
+    );
+    assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+    assert.deepEqual(await resticLocks(client, namespace, REPOSITORY, restic), [], 'no lock is left');
+    const logs = containerLogs(dir, namespace);
+    const removed = logs
+      .split('\n')
+      .filter((l) => l.includes('"stale locks removed"'))
+      .map((l) => (JSON.parse(l) as { locks: string[] }).locks);
+    assert.deepEqual(removed, [[left[0]?.id]], 'the next run removed exactly the killed run lock');
+  },
+  300_000,
+);
