@@ -83,6 +83,16 @@ const MODULES: LazyModule[] = [
     ],
   },
   {
+    load: async () => (await import('../tasks/snapshot-cleanup/command.ts')).registerSnapshotCommands,
+    commands: [
+      {
+        name: 'snapshot',
+        term: 'snapshot',
+        description: 'work on the data of one Snapshot (the commands of the Jobs its finalizer runs)',
+      },
+    ],
+  },
+  {
     load: async () => (await import('../tasks/storage/command.ts')).registerStorageCommands,
     commands: [
       {

@@ -4,14 +4,14 @@
 // when anything differs; nothing otherwise.
 import { setCondition } from '../../api/conditions.ts';
 import { K8S, KUBESTASH } from '../../api/resource-type.ts';
-import type { KubeClient } from '../../kube/types.ts';
+import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import type { Informer } from '../../kube/informer.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import type { Informers } from '../../controller/informers.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import { parseKey } from '../../controller/keys.ts';
-import type { Reconciler } from '../../controller/reconciler.ts';
+import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
 import type { Log } from '../../common/log.ts';
 import type { BackupStorageObject, SecretObject } from '../backupstorage/backend.ts';
 import {
@@ -21,27 +21,46 @@ import {
   type SnapshotObject,
 } from './metadata.ts';
 import { derivedSnapshotStatus } from './plan.ts';
+import { reconcileFinalizer } from './cleanup.ts';
 
 export interface SnapshotSources {
   snapshots: Informer<SnapshotObject>;
   repositories: Informer<RepositoryObject>;
   storages: Informer<BackupStorageObject>;
   secrets: Informer<SecretObject>;
+  jobs: Informer<KubeObject>;
 }
 
 export class SnapshotReconciler implements Reconciler {
   readonly #client: KubeClient;
   readonly #src: SnapshotSources;
+  readonly #image: string;
 
-  constructor(client: KubeClient, sources: SnapshotSources) {
+  constructor(client: KubeClient, sources: SnapshotSources, image = '') {
     this.#client = client;
     this.#src = sources;
+    this.#image = image;
   }
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = parseKey(key);
     const snapshot = this.#src.snapshots.get(name, namespace);
-    if (!snapshot || snapshot.metadata?.deletionTimestamp) return;
+    if (!snapshot) return;
+    // The cleanup finalizer first: a Snapshot without it, or being deleted, is handled there (cleanup.ts).
+    const finalizer = await reconcileFinalizer(
+      {
+        client: this.#client,
+        sources: {
+          repository: (n, ns) => this.#src.repositories.get(n, ns),
+          storage: (n, ns) => this.#src.storages.get(n, ns),
+          job: (n, ns) => this.#src.jobs.get(n, ns),
+        },
+        image: this.#image,
+        now: new Date(),
+      },
+      snapshot,
+    );
+    if (finalizer !== undefined) return finalizer;
     let status = snapshot.status ?? {};
     if (metadataDue(snapshot)) {
       const r = await uploadSnapshotMetadata(snapshot, {
@@ -75,6 +94,8 @@ export interface SnapshotDeps {
   informers: Informers;
   log: Log;
   metrics?: ControllerMetrics;
+  /** Cairn's image, run by the cleanup Job of a Snapshot deleted with WipeOut. */
+  image?: string;
 }
 
 export function snapshotController(deps: SnapshotDeps): Controller {
@@ -83,11 +104,15 @@ export function snapshotController(deps: SnapshotDeps): Controller {
     repositories: deps.informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
     storages: deps.informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
     secrets: deps.informers.informer<SecretObject>({ resource: K8S.secrets }),
+    jobs: deps.informers.informer<KubeObject>({ resource: K8S.jobs }),
   };
   return new Controller({
     kind: 'Snapshot',
-    reconciler: new SnapshotReconciler(deps.client, sources),
+    reconciler: new SnapshotReconciler(deps.client, sources, deps.image),
     primary: sources.snapshots,
+    owns: [
+      { source: sources.jobs, owner: { group: 'storage.kubestash.com', kind: 'Snapshot', namespaced: true } },
+    ],
     log: deps.log,
     metrics: deps.metrics,
   });

@@ -1,0 +1,265 @@
+// Retention after each BackupSession, and a WipeOut Snapshot's data removed through its cleanup Job, in the
+// dev cluster's in-process operator on MinIO: `successfulSnapshots.last: 2` over four runs leaves two
+// Snapshots, two restic snapshots and two records; failed runs are kept per `failedSnapshots.last`.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
+import { backupSessionName, snapshotName } from '../../src/api/names.ts';
+import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
+import { waitFor } from '../../src/devcluster/probe.ts';
+import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import { clusterTest } from '../harness/cluster.ts';
+import { startMinio, type MinioServer } from '../harness/objectstores.ts';
+
+type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+const PASSWORD = 'not-a-real-password-51c9';
+const BC = 'manifests';
+const REPO = 'repo-a';
+const BUCKET = 'retention';
+
+async function setup(client: KubeClient, namespace: string, s3: MinioServer): Promise<void> {
+  const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
+    client.create(r, o, { namespace });
+  await create(K8S.secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'enc', namespace },
+    stringData: { RESTIC_PASSWORD: PASSWORD },
+  });
+  await create(K8S.secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's3-cred', namespace },
+    stringData: s3.secretData,
+  });
+  await s3.createBucket(BUCKET);
+  await create(KUBESTASH.backupStorages, {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'BackupStorage',
+    metadata: { name: 'store', namespace },
+    spec: {
+      storage: {
+        provider: 's3',
+        s3: {
+          endpoint: s3.endpoint,
+          bucket: BUCKET,
+          prefix: namespace,
+          region: s3.region,
+          secretName: 's3-cred',
+        },
+      },
+      usagePolicy: { allowedNamespaces: { from: 'Same' } },
+      deletionPolicy: 'Delete',
+    },
+  });
+  await create(KUBESTASH.retentionPolicies, {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'RetentionPolicy',
+    metadata: { name: 'keep-two', namespace },
+    spec: { successfulSnapshots: { last: 2 }, failedSnapshots: { last: 1 } },
+  });
+  const session = (name: string, params: Record<string, string>) => ({
+    name,
+    scheduler: { schedule: '0 0 1 1 *', jobTemplate: {} },
+    addon: {
+      name: 'kubedump-addon',
+      tasks: [
+        {
+          name: 'manifest-backup',
+          params,
+          variables: [
+            { name: 'RESTIC_PASSWORD', valueFrom: { secretKeyRef: { name: 'enc', key: 'RESTIC_PASSWORD' } } },
+          ],
+        },
+      ],
+    },
+    repositories: [
+      {
+        name: REPO,
+        backend: 'main',
+        directory: `${namespace}/${REPO}`,
+        encryptionSecret: { name: 'enc', namespace },
+      },
+    ],
+  });
+  await create(KUBESTASH.backupConfigurations, {
+    apiVersion: 'core.kubestash.com/v1alpha1',
+    kind: 'BackupConfiguration',
+    metadata: { name: BC, namespace },
+    spec: {
+      target: { apiGroup: '', kind: 'Namespace', name: namespace },
+      backends: [
+        {
+          name: 'main',
+          storageRef: { name: 'store', namespace },
+          retentionPolicy: { name: 'keep-two', namespace },
+        },
+      ],
+      sessions: [
+        session('frequent', { IncludeResources: 'configmaps' }),
+        // The backup container refuses this flag value and exits before reporting: its runs fail.
+        session('broken', { IncludeClusterResources: 'maybe' }),
+      ],
+    },
+  });
+  await waitFor(
+    async () => {
+      const bc = await client.get<Obj>(KUBESTASH.backupConfigurations, BC, namespace);
+      return bc.status?.phase === 'Ready' ? true : undefined;
+    },
+    { what: `BackupConfiguration ${BC} Ready`, timeoutMs: 60_000 },
+  );
+  // The runs triggered when the configuration first became Ready end before the ones created here.
+  await waitFor(
+    async () => {
+      const runs = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
+      const idle = runs.items.every((x) =>
+        ['Succeeded', 'Failed', 'Skipped'].includes(String(x.status?.phase)),
+      );
+      if (idle) return true;
+      throw new Error(runs.items.map((x) => `${x.metadata?.name}=${String(x.status?.phase)}`).join());
+    },
+    { what: 'the initial runs finished', timeoutMs: 120_000 },
+  );
+}
+
+/** Creates a run of `session` and waits until it ends. */
+async function run(client: KubeClient, namespace: string, session: string, name: string): Promise<Obj> {
+  await client.create(
+    KUBESTASH.backupSessions,
+    {
+      apiVersion: 'core.kubestash.com/v1alpha1',
+      kind: 'BackupSession',
+      metadata: { name, namespace },
+      spec: { invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: BC }, session },
+    },
+    { namespace },
+  );
+  return waitFor(
+    async () => {
+      const s = await client.get<Obj>(KUBESTASH.backupSessions, name, namespace);
+      if (['Failed', 'Succeeded', 'Skipped'].includes(String(s.status?.phase))) return s;
+      throw new Error(JSON.stringify(s.status));
+    },
+    { what: `BackupSession ${name} finished`, timeoutMs: 120_000 },
+  );
+}
+
+type Entry = { ref?: { name: string }; repository: string; phase: string; error?: string };
+
+function assertApplied(s: Obj): void {
+  const entries = s.status?.retentionPolicy as Entry[] | undefined;
+  assert.deepEqual(
+    entries?.map((e) => [e.ref?.name, e.repository, e.phase, e.error]),
+    [['keep-two', REPO, 'Applied', undefined]],
+    JSON.stringify(s.status),
+  );
+}
+
+/** The names of the session's Snapshots that exist, sorted. */
+async function snapshotsOf(client: KubeClient, namespace: string, session: string): Promise<string[]> {
+  const list = await client.list<Obj>(KUBESTASH.snapshots, { namespace });
+  return list.items
+    .filter((s) => s.spec?.session === session)
+    .map((s) => s.metadata?.name ?? '')
+    .sort();
+}
+
+clusterTest(
+  'retention after each run keeps the two newest successful Snapshots (objects, restic snapshots and records) and the newest failed one; the others are wiped out through their cleanup Jobs',
+  async ({ client, namespace }, t) => {
+    const restic = requireBinary(binaryPaths().restic, 'restic');
+    const work = mkdtempSync(join(tmpdir(), 'cairn-retention-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const s3 = await startMinio(t);
+    await setup(client, namespace, s3);
+
+    const base = Date.now() + 100_000; // names ahead of the clock: no collision with the initial runs
+    const frequent: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const name = backupSessionName(BC, 'frequent', new Date(base + i * 1000));
+      const done = await run(client, namespace, 'frequent', name);
+      assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+      assertApplied(done);
+      frequent.push(name);
+    }
+    const kept = frequent
+      .slice(2)
+      .map((bs) => snapshotName(REPO, bs))
+      .sort();
+
+    // Two Snapshot objects remain: the others' finalizers let go once their cleanup Jobs succeeded.
+    await waitFor(
+      async () => {
+        const names = await snapshotsOf(client, namespace, 'frequent');
+        if (names.join() === kept.join()) return true;
+        throw new Error(`Snapshots of session frequent: ${names.join(', ')}`);
+      },
+      { what: 'two Snapshots of session frequent left', timeoutMs: 120_000 },
+    );
+    const wanted = new Set<string>();
+    for (const name of kept) {
+      const snap = await client.get<Obj>(KUBESTASH.snapshots, name, namespace);
+      const stats = (
+        snap.status?.components as Record<string, { resticStats: { summary: { id: string } }[] }>
+      ).manifest?.resticStats;
+      for (const s of stats ?? []) wanted.add(s.summary.id);
+    }
+    assert.equal(wanted.size, 2);
+
+    // Two restic snapshots in the component repository, exactly those of the kept Snapshots.
+    const component = `${namespace}/${namespace}/${REPO}/repository/v1/frequent/manifest`;
+    const listed = JSON.parse(
+      execFileSync(restic, ['snapshots', '--json', '--no-lock'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: work,
+          RESTIC_CACHE_DIR: join(work, 'cache'),
+          RESTIC_PASSWORD: PASSWORD,
+          RESTIC_REPOSITORY: `s3:${s3.endpoint}/${BUCKET}/${component}`,
+          ...s3.resticEnv,
+        },
+      }).toString(),
+    ) as { id: string }[];
+    assert.deepEqual(listed.map((s) => s.id).sort(), [...wanted].sort());
+
+    // Two records in the bucket.
+    const records = (await s3.keys(BUCKET, `${namespace}/${namespace}/${REPO}/snapshots/`))
+      .map((k) => k.slice(k.lastIndexOf('/') + 1))
+      .filter((k) => k.includes('-frequent-'))
+      .sort();
+    assert.deepEqual(
+      records,
+      kept.map((n) => `${n}.yaml`),
+    );
+    // The cleanup Jobs ran under their own identity and went with their Snapshots.
+    const jobs = await client.list<Obj>(K8S.jobs, { namespace });
+    assert.ok(
+      !jobs.items.some((j) => String(j.metadata?.name).startsWith('cleanup-snapshot-')),
+      'a cleanup Job is left',
+    );
+
+    // Failed runs: their retention is Applied too, and only the newest failed Snapshot stays.
+    let last = '';
+    for (let i = 0; i < 2; i++) {
+      last = backupSessionName(BC, 'broken', new Date(base + 10_000 + i * 1000));
+      const done = await run(client, namespace, 'broken', last);
+      assert.equal(done.status?.phase, 'Failed', JSON.stringify(done.status));
+      assertApplied(done);
+    }
+    await waitFor(
+      async () => {
+        const names = await snapshotsOf(client, namespace, 'broken');
+        if (names.join() === snapshotName(REPO, last)) return true;
+        throw new Error(`Snapshots of session broken: ${names.join(', ')}`);
+      },
+      { what: 'the newest failed Snapshot left', timeoutMs: 120_000 },
+    );
+    // The successful ones are untouched by the failed runs' retention.
+    assert.deepEqual(await snapshotsOf(client, namespace, 'frequent'), kept);
+  },
+  600_000,
+);
