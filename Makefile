@@ -42,6 +42,8 @@ demo:
 
 # Benchmarks print Cairn against a baseline in the same run (restic alone; plain Node); they assert nothing.
 # BASELINE=<checkout of an earlier release, npm ci done> adds its startup and memory figures side by side.
+# COUNT=<n> sets how many BackupConfigurations bench/operator.ts creates at once (default 1000).
 bench: setup
 	$(RUN) node --disable-warning=ExperimentalWarning bench/restic-small-files.ts
 	$(RUN) node --disable-warning=ExperimentalWarning bench/startup.ts $(if $(BASELINE),--baseline $(BASELINE))
+	$(RUN) node --disable-warning=ExperimentalWarning bench/operator.ts $(if $(COUNT),--count $(COUNT))
