@@ -36,6 +36,7 @@ import {
 } from './plan.ts';
 import { historyToDelete } from './history.ts';
 import { applySessionRetention } from './retention.ts';
+import { retryFailedRun } from './retry-run.ts';
 import { backupSessionSources, type BackupSessionDeps, type BackupSessionSources } from './sources.ts';
 
 export { backupSessionSources, type BackupSessionDeps, type BackupSessionSources };
@@ -65,7 +66,10 @@ export class BackupSessionReconciler implements Reconciler {
     const { namespace = '', name } = parseKey(key);
     const session = src.sessions.get(name, namespace);
     if (!session || session.metadata?.deletionTimestamp) return;
-    if (isBackupSessionCompleted(session.status?.phase)) return;
+    if (isBackupSessionCompleted(session.status?.phase)) {
+      const bc = src.configurations.get(session.spec?.invoker?.name ?? '', namespace);
+      return retryFailedRun(client, session, bc, now);
+    }
     const bcName = session.spec?.invoker?.name ?? '';
     const configuration = src.configurations.get(bcName, namespace);
 
