@@ -19,12 +19,25 @@ export type RepositoryObject = Repository & KubeObject;
 /** What initialising the backend came to. */
 export type InitOutcome =
   | { state: 'initialized'; wrote: boolean }
-  /** A local volume: the operator does not mount it, so nothing was checked or written. */
-  | { state: 'local' }
+  /** A local volume: the Job that writes metadata.yaml on it has not finished yet. */
+  | { state: 'pending'; message: string }
   | { state: 'failed'; problem: BackendProblem };
 
-/** Reason of BackendInitialized for a local storage, which the operator cannot initialise itself. */
-export const LOCAL_NOT_INITIALIZED = 'LocalBackendNotInitialized';
+/** Reason of BackendInitialized while a local storage's initializer Job runs. */
+export const LOCAL_INITIALIZING = 'LocalBackendInitializing';
+
+/**
+ * True when the BackendInitialized condition already says this generation of the storage was initialised
+ * (a local storage's Job ran): the Job is not run again for it.
+ */
+export function initializedForGeneration(bs: BackupStorageObject): boolean {
+  const c = bs.status?.conditions?.find((x) => x.type === BackupStorageCondition.BackendInitialized);
+  return (
+    c?.status === ConditionStatus.True &&
+    c.reason === BackupStorageReason.BackendInitializationSucceeded &&
+    c.observedGeneration === bs.metadata?.generation
+  );
+}
 
 /** True when `repo` names `bs` in its storageRef (an empty namespace means the Repository's own). */
 export function usesStorage(repo: RepositoryObject, bs: BackupStorageObject): boolean {
@@ -130,14 +143,12 @@ function initCondition(init: InitOutcome, observedGeneration: number | undefined
         message: 'Successfully initialized backend.',
         observedGeneration,
       };
-    case 'local':
+    case 'pending':
       return {
         type,
         status: ConditionStatus.Unknown,
-        reason: LOCAL_NOT_INITIALIZED,
-        message:
-          'A local backend is a volume the operator does not mount, and Cairn does not yet run the Job that ' +
-          'would write metadata.yaml on it: the volume was neither checked nor initialized.',
+        reason: LOCAL_INITIALIZING,
+        message: `metadata.yaml is being written on the volume by a Job: ${init.message}`,
         observedGeneration,
       };
     case 'failed':

@@ -8,7 +8,7 @@ import { CLEANUP_FINALIZER } from '../../api/backup-names.ts';
 import { ConditionStatus, formatConditionTime, type Condition } from '../../api/conditions.ts';
 import { K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { Informer } from '../../kube/informer.ts';
-import type { KubeClient } from '../../kube/types.ts';
+import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import type { Log } from '../../common/log.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
@@ -27,10 +27,14 @@ import {
   type SecretObject,
 } from './backend.ts';
 import { finalizeDeletion } from './deletion.ts';
+import { initLocalStorage, localVolumeProblem, wipeLocalStorage } from './local.ts';
+import type { StorageJobDeps } from '../storage-job/ensure.ts';
+import { servedKey } from '../storage-job/job.ts';
 import { syncRepositories } from './sync.ts';
 import type { ResolvedStorage } from '../../storage/types.ts';
 import {
   backendMetaYaml,
+  initializedForGeneration,
   planStatus,
   statusChanged,
   storageKeyOf,
@@ -44,6 +48,8 @@ export interface BackupStorageSources {
   storages: Informer<BackupStorageObject>;
   repositories: Informer<RepositoryObject>;
   secrets: Informer<SecretObject>;
+  /** The Jobs that work on local storages' volumes (only the BackupStorage reconciler needs them). */
+  jobs?: Informer<KubeObject>;
 }
 
 /** The shared informers this reconciler reads (cluster-wide). */
@@ -52,6 +58,7 @@ export function backupStorageSources(informers: Informers): BackupStorageSources
     storages: informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
     repositories: informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
     secrets: informers.informer<SecretObject>({ resource: K8S.secrets }),
+    jobs: informers.informer<KubeObject>({ resource: K8S.jobs }),
   };
 }
 
@@ -64,6 +71,8 @@ export interface BackupStorageOptions {
   /** Waits this long before trying a backend again that refused on grounds a user must fix (default 1 min). */
   retryMs?: number;
   operatorVersion?: string;
+  /** Cairn's image, for the Jobs that work on local storages' volumes. */
+  image?: string;
   now?: () => Date;
 }
 
@@ -93,13 +102,15 @@ export class BackupStorageReconciler implements Reconciler {
     let bs = sources.storages.get(name, namespace);
     if (!bs) return;
     if (bs.metadata?.deletionTimestamp) {
-      await finalizeDeletion(
+      const doomed = bs;
+      const jobs = this.#jobDeps();
+      return finalizeDeletion(
         client,
-        bs,
-        sources.repositories.list().filter((r) => usesStorage(r, bs!)),
+        doomed,
+        sources.repositories.list().filter((r) => usesStorage(r, doomed)),
         signal,
+        jobs && isLocal(doomed) ? () => wipeLocalStorage(jobs, doomed, signal) : undefined,
       );
-      return;
     }
     const finalizers = bs.metadata?.finalizers ?? [];
     if (!finalizers.includes(CLEANUP_FINALIZER)) {
@@ -128,7 +139,7 @@ export class BackupStorageReconciler implements Reconciler {
       const secret = secretName ? sources.secrets.get(secretName, namespace) : undefined;
       sProblem = secretProblem(bs, resolved, secret);
       if (sProblem) init = { state: 'failed', problem: sProblem };
-      else if (resolved.provider === 'local') init = { state: 'local' };
+      else if (resolved.provider === 'local') init = await this.#initLocal(bs, signal);
       else {
         const r = await withBackend(bs, resolved, secret, async (backend) => {
           const key = metadataKey(resolved);
@@ -143,6 +154,7 @@ export class BackupStorageReconciler implements Reconciler {
     if (
       init.state === 'initialized' &&
       !isProblem(resolved) &&
+      resolved.provider !== 'local' &&
       !bs.metadata?.annotations?.[SYNCED_ANNOTATION]
     ) {
       // Claimed first, conditional on the resourceVersion read: a run on a stale cache fails here with 409
@@ -173,7 +185,39 @@ export class BackupStorageReconciler implements Reconciler {
       if (init.problem.retryable) throw new BackendUnavailable(init.problem.message);
       return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
     }
+    if (init.state === 'pending') return { requeueAfterMs: 5_000 };
     return { requeueAfterMs: this.#o.resyncMs ?? 300_000 };
+  }
+
+  /** What the storage Jobs need, when this reconciler was given a Job informer and an image. */
+  #jobDeps(): StorageJobDeps | undefined {
+    const { jobs } = this.#o.sources;
+    if (!jobs || !this.#o.image) return undefined;
+    return {
+      client: this.#o.client,
+      jobs,
+      image: this.#o.image,
+      retryMs: this.#o.retryMs ?? 60_000,
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    };
+  }
+
+  /**
+   * A local storage: initialised once per generation by a Job that writes metadata.yaml on its volume (the
+   * condition remembers it, since the finished Job is deleted after a while).
+   */
+  async #initLocal(bs: BackupStorageObject, signal: AbortSignal): Promise<InitOutcome> {
+    const problem = localVolumeProblem(bs);
+    if (problem) return { state: 'failed', problem };
+    if (initializedForGeneration(bs)) return { state: 'initialized', wrote: false };
+    const jobs = this.#jobDeps();
+    if (!jobs) {
+      return {
+        state: 'pending',
+        message: 'this operator runs without a Job informer or image, so it cannot start the Job',
+      };
+    }
+    return initLocalStorage(jobs, bs, this.#version, signal);
   }
 
   /**
@@ -227,6 +271,11 @@ export class BackupStorageReconciler implements Reconciler {
   }
 }
 
+function isLocal(bs: BackupStorageObject): boolean {
+  const r = resolveSpec(bs);
+  return !isProblem(r) && r.provider === 'local';
+}
+
 /** The BackupStorage controller: a storage runs on its own changes, its Secret's and its Repositories'. */
 export function backupStorageController(o: BackupStorageOptions, metrics?: ControllerMetrics): Controller {
   const { storages } = o.sources;
@@ -255,6 +304,17 @@ export function backupStorageController(o: BackupStorageOptions, metrics?: Contr
             .map((bs) => `${ns}/${bs.metadata?.name ?? ''}`);
         },
       },
+      ...(o.sources.jobs
+        ? [
+            {
+              source: o.sources.jobs,
+              keys: (job: KubeObject) => {
+                const k = servedKey(job, 'BackupStorage');
+                return k ? [k] : [];
+              },
+            },
+          ]
+        : []),
     ],
     log: o.log,
     metrics,
@@ -267,12 +327,19 @@ export interface StorageControllerDeps {
   informers: Informers;
   log: Log;
   metrics: ControllerMetrics;
+  /** Cairn's image, for the Jobs on local storages' volumes. */
+  image?: string;
 }
 
 /** The factory the operator's registry lists. */
 export function newBackupStorageController(deps: StorageControllerDeps): Controller {
   return backupStorageController(
-    { client: deps.client, sources: backupStorageSources(deps.informers), log: deps.log },
+    {
+      client: deps.client,
+      sources: backupStorageSources(deps.informers),
+      log: deps.log,
+      ...(deps.image ? { image: deps.image } : {}),
+    },
     deps.metrics,
   );
 }

@@ -79,7 +79,7 @@ export function snapshotFields(snaps: readonly SnapshotObject[]): SnapshotFields
 export type RepositoryInit =
   | { state: 'ok' }
   | { state: 'failed'; message: string }
-  /** Nothing could be checked (a local volume the operator does not mount): neither success nor failure. */
+  /** Not known yet (a local volume's Job is still writing repository.yaml): neither success nor failure. */
   | { state: 'unknown'; reason: string; message: string };
 
 /** The whole wanted status: Snapshot-derived fields, RepositoryInitialized and the phase derived from it. */

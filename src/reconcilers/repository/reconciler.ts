@@ -8,7 +8,7 @@ import { findCondition } from '../../api/conditions.ts';
 import { KUBESTASH } from '../../api/resource-type.ts';
 import type { RepositoryStatus } from '../../api/kinds/repository.ts';
 import type { Informer } from '../../kube/informer.ts';
-import type { KubeClient } from '../../kube/types.ts';
+import type { KubeClient, KubeObject } from '../../kube/types.ts';
 import type { Log } from '../../common/log.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
@@ -27,8 +27,10 @@ import {
   type BackupStorageObject,
   type SecretObject,
 } from '../backupstorage/backend.ts';
-import { LOCAL_NOT_INITIALIZED, usesStorage, type RepositoryObject } from '../backupstorage/plan.ts';
+import { usesStorage, type RepositoryObject } from '../backupstorage/plan.ts';
 import { backupStorageSources } from '../backupstorage/reconciler.ts';
+import { ensureStorageJob, storageJobRequeueMs } from '../storage-job/ensure.ts';
+import { servedKey } from '../storage-job/job.ts';
 import {
   belongsTo,
   planRepositoryStatus,
@@ -45,6 +47,8 @@ export interface RepositorySources {
   snapshots: Informer<SnapshotObject>;
   storages: Informer<BackupStorageObject>;
   secrets: Informer<SecretObject>;
+  /** The Jobs that write repository.yaml on local storages' volumes. */
+  jobs?: Informer<KubeObject>;
 }
 
 export function repositorySources(informers: Informers): RepositorySources {
@@ -60,6 +64,8 @@ export interface RepositoryOptions {
   log: Log;
   /** Waits this long before trying again a repository whose storage refused or is not ready (default 1 min). */
   retryMs?: number;
+  /** Cairn's image, for the Jobs on local storages' volumes. */
+  image?: string;
   now?: () => Date;
 }
 
@@ -98,6 +104,8 @@ export class RepositoryReconciler implements Reconciler {
       });
       await this.#event(repo, next);
     }
+    if (init.state === 'unknown')
+      return { requeueAfterMs: storageJobRequeueMs({ state: 'pending', message: '' }) };
     if (init.state !== 'ok') return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
   }
 
@@ -115,13 +123,6 @@ export class RepositoryReconciler implements Reconciler {
     }
     const resolved = resolveSpec(bs);
     if (isProblem(resolved)) return { state: 'failed', message: `${who}: ${resolved.message}` };
-    if (resolved.provider === 'local') {
-      return {
-        state: 'unknown',
-        reason: LOCAL_NOT_INITIALIZED,
-        message: `${who}: its BackupStorage ${storageName} is a local volume, which the operator does not mount: repository.yaml is not written by Cairn yet`,
-      };
-    }
     if (bs.status?.phase !== BackupStoragePhase.Ready) {
       const why = findCondition(bs.status?.conditions, BackupStorageCondition.BackendInitialized)?.message;
       return {
@@ -139,12 +140,76 @@ export class RepositoryReconciler implements Reconciler {
       return { state: 'failed', message: `${who}: spec.path: ${err.message}` };
     }
     const rewrite = !initializedForGeneration(repo);
+    if (resolved.provider === 'local') return this.#initializeLocal(repo, bs, fileKey, rewrite);
     const r = await withBackend(bs, resolved, secret, async (backend) => {
       if (!rewrite && (await backend.stat(fileKey))) return;
       await backend.put(fileKey, repositoryYaml(repo));
     });
     if ('problem' in r) return { state: 'failed', message: `${who}: ${r.problem.message}` };
     return { state: 'ok' };
+  }
+
+  /**
+   * A local storage: repository.yaml is written by a Job that mounts the volume, once per generation of the
+   * Repository (the condition remembers it; the finished Job is deleted after a while).
+   */
+  async #initializeLocal(
+    repo: RepositoryObject,
+    bs: BackupStorageObject,
+    fileKey: string,
+    rewrite: boolean,
+  ): Promise<RepositoryInit> {
+    const who = `Repository ${objectName(repo)}`;
+    if (!rewrite) return { state: 'ok' };
+    const { jobs } = this.#o.sources;
+    if (!jobs || !this.#o.image) {
+      return {
+        state: 'unknown',
+        reason: 'RepositoryInitializing',
+        message: `${who}: this operator runs without a Job informer or image, so repository.yaml cannot be written on the local volume`,
+      };
+    }
+    const state = await ensureStorageJob(
+      {
+        client: this.#o.client,
+        jobs,
+        image: this.#o.image,
+        retryMs: this.#o.retryMs ?? 60_000,
+        ...(this.#o.now ? { now: this.#o.now } : {}),
+      },
+      {
+        storage: {
+          namespace: bs.metadata?.namespace ?? '',
+          name: bs.metadata?.name ?? '',
+          ...(bs.metadata?.uid ? { uid: bs.metadata.uid } : {}),
+          spec: bs.spec,
+        },
+        operation: { op: 'write', key: fileKey },
+        content: repositoryYaml(repo),
+        owner: {
+          apiVersion: repo.apiVersion ?? 'storage.kubestash.com/v1alpha1',
+          kind: 'Repository',
+          metadata: {
+            name: repo.metadata?.name ?? '',
+            namespace: repo.metadata?.namespace ?? '',
+            uid: repo.metadata?.uid ?? '',
+          },
+        },
+        purpose: 'initializer',
+      },
+    );
+    if (state.state === 'succeeded') return { state: 'ok' };
+    if (state.state === 'failed') {
+      return {
+        state: 'failed',
+        message: `${who}: repository.yaml could not be written on the local volume: ${state.message}`,
+      };
+    }
+    return {
+      state: 'unknown',
+      reason: 'RepositoryInitializing',
+      message: `${who}: repository.yaml is being written on the local volume: ${state.state === 'pending' ? state.message : 'starting the Job'}`,
+    };
   }
 
   async #event(repo: RepositoryObject, next: RepositoryStatus): Promise<void> {
@@ -183,6 +248,17 @@ export function repositoryController(o: RepositoryOptions, metrics?: ControllerM
       },
       // A storage turning Ready (or its Secret changing under it) lets its Repositories be initialised.
       { source: storages, keys: (bs) => reposOf(bs as BackupStorageObject) },
+      ...(o.sources.jobs
+        ? [
+            {
+              source: o.sources.jobs,
+              keys: (job: KubeObject) => {
+                const k = servedKey(job, 'Repository');
+                return k ? [k] : [];
+              },
+            },
+          ]
+        : []),
     ],
     log: o.log,
     metrics,
@@ -195,9 +271,15 @@ export function newRepositoryController(deps: {
   informers: Informers;
   log: Log;
   metrics: ControllerMetrics;
+  image?: string;
 }): Controller {
   return repositoryController(
-    { client: deps.client, sources: repositorySources(deps.informers), log: deps.log },
+    {
+      client: deps.client,
+      sources: repositorySources(deps.informers),
+      log: deps.log,
+      ...(deps.image ? { image: deps.image } : {}),
+    },
     deps.metrics,
   );
 }

@@ -1,7 +1,8 @@
 // Uploading a finished Snapshot's record to its backend (`<repository path>/snapshots/<name>.yaml`, the
 // whole object as KubeStash writes it), which is what makes the backup visible to a cluster that syncs the
 // storage; the outcome becomes the SnapshotMetadataUploaded condition. The storage is opened the way the
-// BackupStorage reconciler opens it (same validation, Secret checks and credential-free messages).
+// BackupStorage reconciler opens it (same validation, Secret checks and credential-free messages); a local
+// storage's record is written by a Job that mounts its volume (src/reconcilers/storage-job).
 import { stringify } from 'yaml';
 import { ConditionStatus, type ConditionUpdate } from '../../api/conditions.ts';
 import { SnapshotCondition, SnapshotReason, snapshotComponentsPhase } from '../../api/snapshot-phase.ts';
@@ -15,6 +16,7 @@ import {
   type BackupStorageObject,
   type SecretObject,
 } from '../backupstorage/backend.ts';
+import { ensureStorageJob, type StorageJobDeps } from '../storage-job/ensure.ts';
 import type { SnapshotStatusInput } from './plan.ts';
 
 export type SnapshotObject = KubeObject & {
@@ -42,6 +44,8 @@ export interface MetadataSources {
   repository: (name: string, namespace: string) => RepositoryObject | undefined;
   storage: (name: string, namespace: string) => BackupStorageObject | undefined;
   secret: (name: string, namespace: string) => SecretObject | undefined;
+  /** What the Job that writes a local storage's record needs; without it a local record fails. */
+  localJobs?: StorageJobDeps;
 }
 
 const failed = (message: string): ConditionUpdate => ({
@@ -53,7 +57,8 @@ const failed = (message: string): ConditionUpdate => ({
 
 /**
  * Uploads the record and returns the condition to set, or `retry` with a reason when the storage is
- * temporarily unreachable (the caller retries with backoff rather than failing the Snapshot).
+ * temporarily unreachable or a local storage's Job is still writing the record (the caller retries with
+ * backoff rather than failing the Snapshot).
  */
 export async function uploadSnapshotMetadata(
   s: SnapshotObject,
@@ -84,17 +89,62 @@ export async function uploadSnapshotMetadata(
   const secretName = secretNameOf(storage);
   const secret = secretName ? src.secret(secretName, sns) : undefined;
   const key = snapshotKey(storage, repo.spec.path, name);
+  if (storage.provider === 'local') return uploadLocal(s, bs, key, src.localJobs);
   const r = await withBackend(bs, storage, secret, (b) => b.put(key, snapshotRecord(s)));
   if ('problem' in r) {
     if (r.problem.retryable) return { retry: r.problem.message };
     return { condition: failed(r.problem.message) };
   }
-  return {
-    condition: {
-      type: SnapshotCondition.SnapshotMetadataUploaded,
-      status: ConditionStatus.True,
-      reason: SnapshotReason.SuccessfullyUploadedSnapshotMetadata,
-      message: 'Metadata uploaded to backend successfully',
+  return { condition: uploaded };
+}
+
+const uploaded: ConditionUpdate = {
+  type: SnapshotCondition.SnapshotMetadataUploaded,
+  status: ConditionStatus.True,
+  reason: SnapshotReason.SuccessfullyUploadedSnapshotMetadata,
+  message: 'Metadata uploaded to backend successfully',
+};
+
+/** The record of a Snapshot on a local storage, written by a Job that mounts the volume. */
+async function uploadLocal(
+  s: SnapshotObject,
+  bs: BackupStorageObject,
+  key: string,
+  jobs: StorageJobDeps | undefined,
+): Promise<{ condition: ConditionUpdate } | { retry: string }> {
+  const who = `Snapshot ${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
+  if (!jobs) {
+    return {
+      condition: failed(`${who}: its storage is a local volume and this operator runs no storage Jobs`),
+    };
+  }
+  const state = await ensureStorageJob(jobs, {
+    storage: {
+      namespace: bs.metadata?.namespace ?? '',
+      name: bs.metadata?.name ?? '',
+      ...(bs.metadata?.uid ? { uid: bs.metadata.uid } : {}),
+      spec: bs.spec,
     },
+    operation: { op: 'write', key },
+    content: snapshotRecord(s),
+    owner: {
+      apiVersion: s.apiVersion ?? 'storage.kubestash.com/v1alpha1',
+      kind: 'Snapshot',
+      metadata: {
+        name: s.metadata?.name ?? '',
+        namespace: s.metadata?.namespace ?? '',
+        uid: s.metadata?.uid ?? '',
+      },
+    },
+    purpose: 'uploader',
+  });
+  if (state.state === 'succeeded') return { condition: uploaded };
+  if (state.state === 'failed') {
+    return {
+      condition: failed(`${who}: its record could not be written on the local volume: ${state.message}`),
+    };
+  }
+  return {
+    retry: `${who}: its record is being written on the local volume (${state.state === 'pending' ? state.message : 'starting the Job'})`,
   };
 }

@@ -157,19 +157,20 @@ test('a missing Secret makes the storage NotReady with BackendSecretFound False'
   );
 });
 
-test('a local storage is never reported initialised: BackendInitialized is Unknown and the phase NotReady', () => {
+test('a local storage whose Job has not finished is not reported initialised: BackendInitialized is Unknown and the phase NotReady', () => {
   const s = planStatus({
     bs: storage(),
     secretNamed: false,
     secretProblem: undefined,
-    init: { state: 'local' },
+    init: { state: 'pending', message: 'Job demo/x was started' },
     repos: [],
     now: NOW,
   });
   assert.equal(s.phase, 'NotReady');
   const c = s.conditions?.find((x) => x.type === 'BackendInitialized');
   assert.equal(c?.status, 'Unknown');
-  assert.equal(c?.reason, 'LocalBackendNotInitialized');
+  assert.equal(c?.reason, 'LocalBackendInitializing');
+  assert.match(c?.message ?? '', /Job demo\/x was started/);
   assert.equal(
     s.conditions?.some((x) => x.type === 'BackendSecretFound'),
     false,

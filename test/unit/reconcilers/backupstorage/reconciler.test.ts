@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KUBESTASH, K8S, type ResourceType } from '../../../../src/api/resource-type.ts';
 import { silentLog } from '../../../../src/common/log.ts';
-import type { KubeClient } from '../../../../src/kube/types.ts';
+import type { KubeClient, KubeObject } from '../../../../src/kube/types.ts';
 import type { BackupStorageObject, SecretObject } from '../../../../src/reconcilers/backupstorage/backend.ts';
 import type { RepositoryObject } from '../../../../src/reconcilers/backupstorage/plan.ts';
 import { BackupStorageReconciler } from '../../../../src/reconcilers/backupstorage/reconciler.ts';
 import type { SnapshotObject } from '../../../../src/reconcilers/repository/plan.ts';
 import { RepositoryReconciler } from '../../../../src/reconcilers/repository/reconciler.ts';
+import { storageJobName } from '../../../../src/reconcilers/storage-job/job.ts';
 import { FakeInformer } from '../../controller/fake-informer.ts';
 
 interface Call {
@@ -30,20 +31,31 @@ function setup() {
     },
     patch: (resource: ResourceType, name: string, body: Record<string, unknown>, opts: unknown) => {
       calls.push({ verb: 'patch', resource, name, body, opts });
-      return Promise.resolve({ ...sources.storages.get(name, 'demo'), ...body });
+      const current = sources.storages.get(name, 'demo');
+      const metadata = { ...current?.metadata, ...(body.metadata as object) };
+      return Promise.resolve({ ...current, ...body, metadata });
     },
     patchStatus: (resource: ResourceType, name: string, _ns: string, body: unknown, opts: unknown) => {
       calls.push({ verb: 'patchStatus', resource, name, body, opts });
       return Promise.resolve(body);
     },
+    list: () => Promise.resolve({ items: [], metadata: { resourceVersion: '1' } }),
   } as unknown as KubeClient;
   const sources = {
     storages: new FakeInformer<BackupStorageObject>(KUBESTASH.backupStorages),
     repositories: new FakeInformer<RepositoryObject>(KUBESTASH.repositories),
     secrets: new FakeInformer<SecretObject>(K8S.secrets),
     snapshots: new FakeInformer<SnapshotObject>(KUBESTASH.snapshots),
+    jobs: new FakeInformer<KubeObject>(K8S.jobs),
   };
-  const opts = { client, sources, log: silentLog, operatorVersion: '0.0.0', now: () => NOW };
+  const opts = {
+    client,
+    sources,
+    log: silentLog,
+    operatorVersion: '0.0.0',
+    image: 'cairn:dev',
+    now: () => NOW,
+  };
   return {
     calls,
     sources,
@@ -56,8 +68,18 @@ function local(extra: Partial<NonNullable<BackupStorageObject['metadata']>> = {}
   return {
     apiVersion: 'storage.kubestash.com/v1alpha1',
     kind: 'BackupStorage',
-    metadata: { name: 'nfs', namespace: 'demo', resourceVersion: '3', generation: 1, ...extra },
-    spec: { storage: { provider: 'local', local: { mountPath: '/safe/data' } } },
+    metadata: {
+      name: 'nfs',
+      namespace: 'demo',
+      uid: 'nfs-uid',
+      resourceVersion: '3',
+      generation: 1,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      ...extra,
+    },
+    spec: {
+      storage: { provider: 'local', local: { mountPath: '/safe/data', hostPath: { path: '/srv/backups' } } },
+    },
   };
 }
 
@@ -81,25 +103,144 @@ test('a new storage gets the cleanup finalizer by a patch conditional on the res
   });
 });
 
-test('a local storage is reported NotReady with an Unknown BackendInitialized, and nothing is written twice', async () => {
+/** Marks the one Job the reconciler created as finished (Complete or Failed) in the Job informer. */
+function finishJob(calls: Call[], jobs: FakeInformer<KubeObject>, type: 'Complete' | 'Failed'): KubeObject {
+  const created = calls.find((c) => c.verb === 'create' && c.resource === K8S.jobs)?.body as KubeObject;
+  assert.ok(created, 'a Job was created');
+  const done = {
+    ...created,
+    metadata: { ...created.metadata, uid: 'job-uid' },
+    status: {
+      conditions: [
+        { type, status: 'True', reason: type, message: `job ${type}`, lastTransitionTime: NOW.toISOString() },
+      ],
+    },
+  };
+  jobs.put(done);
+  return done;
+}
+
+test('a local storage starts the Job that writes metadata.yaml and is NotReady until it succeeded, then Ready', async () => {
   const { calls, sources, storage } = setup();
   sources.storages.put(local({ finalizers: ['kubestash.com/cleanup'] }));
   const r = await storage.reconcile('demo/nfs', signal);
-  assert.deepEqual(r, { requeueAfterMs: 300_000 });
-  const written = calls.find((c) => c.verb === 'patchStatus');
-  const status = written?.body as { phase: string; conditions: { type: string; status: string }[] };
-  assert.equal(status.phase, 'NotReady');
+  assert.deepEqual(r, { requeueAfterMs: 5_000 });
+  const job = calls.find((c) => c.verb === 'create' && c.resource === K8S.jobs)?.body as {
+    metadata: { name: string; namespace: string };
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  assert.equal(job.metadata.namespace, 'demo');
+  assert.deepEqual(job.spec.template.spec.containers[0]?.args, [
+    'storage',
+    'write',
+    '--storage=demo/nfs',
+    '--key=metadata.yaml',
+    '--if-absent',
+  ]);
+  const pending = calls.find((c) => c.verb === 'patchStatus')?.body as {
+    phase: string;
+    conditions: { type: string; status: string; reason: string }[];
+  };
+  assert.equal(pending.phase, 'NotReady');
   assert.deepEqual(
-    status.conditions.map((c) => [c.type, c.status]),
-    [['BackendInitialized', 'Unknown']],
+    pending.conditions.map((c) => [c.type, c.status, c.reason]),
+    [['BackendInitialized', 'Unknown', 'LocalBackendInitializing']],
   );
-  assert.deepEqual(written?.opts, { resourceVersion: '3', signal });
-  assert.equal(calls.filter((c) => c.verb === 'create' && c.resource === K8S.events).length, 1);
 
   calls.length = 0;
-  sources.storages.put({ ...local({ finalizers: ['kubestash.com/cleanup'] }), status: status as never });
+  finishJob([{ verb: 'create', resource: K8S.jobs, body: job }], sources.jobs, 'Complete');
+  sources.storages.put({ ...local({ finalizers: ['kubestash.com/cleanup'] }), status: pending as never });
+  assert.deepEqual(await storage.reconcile('demo/nfs', signal), { requeueAfterMs: 300_000 });
+  const ready = calls.find((c) => c.verb === 'patchStatus')?.body as { phase: string };
+  assert.equal(ready.phase, 'Ready');
+  assert.equal(calls.filter((c) => c.verb === 'create' && c.resource === K8S.jobs).length, 0);
+
+  calls.length = 0;
+  sources.jobs.remove(`demo/${job.metadata.name}`);
+  sources.storages.put({ ...local({ finalizers: ['kubestash.com/cleanup'] }), status: ready as never });
   await storage.reconcile('demo/nfs', signal);
-  assert.deepEqual(calls, [], 'an unchanged status is not written again');
+  assert.deepEqual(
+    calls,
+    [],
+    'a storage initialised for its generation runs no Job again and writes nothing',
+  );
+});
+
+test("a local storage whose Job failed is NotReady with the Job's error and the fix", async () => {
+  const { calls, sources, storage } = setup();
+  sources.storages.put(local({ finalizers: ['kubestash.com/cleanup'] }));
+  await storage.reconcile('demo/nfs', signal);
+  finishJob(calls, sources.jobs, 'Failed');
+  calls.length = 0;
+  assert.deepEqual(await storage.reconcile('demo/nfs', signal), { requeueAfterMs: 60_000 });
+  const status = calls.find((c) => c.verb === 'patchStatus')?.body as {
+    conditions: { type: string; status: string; message: string }[];
+  };
+  const c = status.conditions.find((x) => x.type === 'BackendInitialized');
+  assert.equal(c?.status, 'False');
+  assert.match(
+    c?.message ?? '',
+    /metadata\.yaml could not be written on the volume: Job demo\/nfs-write-[0-9a-f]+ failed \(Failed: job Failed\).*Check spec\.storage\.local/,
+  );
+});
+
+test('a local storage without a volume source is refused, naming what to add, and no Job is made', async () => {
+  const { calls, sources, storage } = setup();
+  sources.storages.put({
+    ...local({ finalizers: ['kubestash.com/cleanup'] }),
+    spec: { storage: { provider: 'local', local: { mountPath: '/safe/data' } } },
+  });
+  await storage.reconcile('demo/nfs', signal);
+  assert.equal(
+    calls.some((c) => c.resource === K8S.jobs),
+    false,
+  );
+  const status = calls.find((c) => c.verb === 'patchStatus')?.body as { conditions: { message: string }[] };
+  assert.match(
+    status.conditions[0]?.message ?? '',
+    /names no volume source: add one \(hostPath, persistentVolumeClaim/,
+  );
+});
+
+test('deleting a local storage with WipeOut runs the cleanup Job and removes the finalizer only after it succeeded', async () => {
+  const { calls, sources, storage } = setup();
+  const doomed = {
+    ...local({ finalizers: ['kubestash.com/cleanup'], deletionTimestamp: '2026-01-02T00:00:00Z' }),
+  };
+  doomed.spec = { ...doomed.spec, deletionPolicy: 'WipeOut' };
+  sources.storages.put(doomed);
+  assert.deepEqual(await storage.reconcile('demo/nfs', signal), { requeueAfterMs: 5_000 });
+  const job = calls.find((c) => c.verb === 'create' && c.resource === K8S.jobs)?.body as {
+    metadata: { name: string };
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  assert.deepEqual(job.spec.template.spec.containers[0]?.args, [
+    'storage',
+    'remove-tree',
+    '--storage=demo/nfs',
+    '--all',
+  ]);
+  assert.equal(
+    calls.some((c) => c.verb === 'patch'),
+    false,
+    'the finalizer stays while the Job runs',
+  );
+  finishJob(calls, sources.jobs, 'Complete');
+  calls.length = 0;
+  await storage.reconcile('demo/nfs', signal);
+  const event = calls.find((c) => c.resource === K8S.events)?.body as { reason: string };
+  assert.equal(event.reason, 'BackendDataWipedOut');
+  assert.deepEqual(calls.find((c) => c.verb === 'patch')?.body, {
+    metadata: { finalizers: [], resourceVersion: '3' },
+  });
+  assert.equal(
+    job.metadata.name,
+    storageJobName({
+      storage: { namespace: 'demo', name: 'nfs' },
+      operation: { op: 'remove-tree', prefix: '' },
+      owner: { apiVersion: '', kind: 'BackupStorage', metadata: { name: 'nfs' } },
+    }),
+  );
 });
 
 test('a missing Secret is named in BackendSecretFound, no backend is contacted, and the key is retried later', async () => {

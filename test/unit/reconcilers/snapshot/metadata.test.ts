@@ -6,6 +6,8 @@ import {
   snapshotRecord,
   uploadSnapshotMetadata,
 } from '../../../../src/reconcilers/snapshot/metadata.ts';
+import type { Informer } from '../../../../src/kube/informer.ts';
+import type { KubeClient, KubeObject } from '../../../../src/kube/types.ts';
 
 const t = '2026-01-01T00:00:00Z';
 
@@ -59,4 +61,59 @@ void test('a missing Repository or BackupStorage fails the upload, naming it', a
     'condition' in r2 &&
       /BackupStorage n\/store of Repository n\/r does not exist/.test(r2.condition.message ?? ''),
   );
+});
+
+void test("a local storage's record is written by a Job: retried while it runs, uploaded once it completed", async () => {
+  const snap = {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'Snapshot',
+    metadata: { name: 's', namespace: 'n', uid: 's-uid' },
+    spec: { repository: 'r' },
+  };
+  const jobs = new Map<string, KubeObject>();
+  const created: KubeObject[] = [];
+  const client = {
+    create: (_r: unknown, body: KubeObject) => {
+      created.push(body);
+      return Promise.resolve(body);
+    },
+  } as unknown as KubeClient;
+  const src = {
+    repository: () => ({ spec: { path: '/ns-manifests', storageRef: { name: 'local' } } }),
+    storage: () =>
+      ({
+        metadata: { name: 'local', namespace: 'n', uid: 'bs-uid' },
+        spec: {
+          storage: { provider: 'local', local: { mountPath: '/safe/data', hostPath: { path: '/srv' } } },
+        },
+      }) as never,
+    secret: () => undefined,
+    localJobs: {
+      client,
+      jobs: { get: (name: string) => jobs.get(name) } as unknown as Informer<KubeObject>,
+      image: 'cairn:dev',
+    },
+  };
+  const first = await uploadSnapshotMetadata(snap, src);
+  assert.match(
+    'retry' in first ? first.retry : '',
+    /Snapshot n\/s: its record is being written on the local volume/,
+  );
+  const job = created[0] as {
+    metadata: { name: string };
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  assert.deepEqual(job.spec.template.spec.containers[0]?.args, [
+    'storage',
+    'write',
+    '--storage=n/local',
+    '--key=ns-manifests/snapshots/s.yaml',
+  ]);
+  jobs.set(job.metadata.name, {
+    ...job,
+    status: { conditions: [{ type: 'Complete', status: 'True' }] },
+  });
+  const done = await uploadSnapshotMetadata(snap, src);
+  assert.equal('condition' in done ? done.condition.status : '', 'True');
+  assert.equal(created.length, 1);
 });
