@@ -47,3 +47,5 @@ bench: setup
 	$(RUN) node --disable-warning=ExperimentalWarning bench/restic-small-files.ts
 	$(RUN) node --disable-warning=ExperimentalWarning bench/startup.ts $(if $(BASELINE),--baseline $(BASELINE))
 	$(RUN) node --disable-warning=ExperimentalWarning bench/operator.ts $(if $(COUNT),--count $(COUNT))
+	$(RUN) node --disable-warning=ExperimentalWarning bench/dump.ts --objects 1000
+	$(RUN) node --disable-warning=ExperimentalWarning bench/dump.ts --objects 10000
