@@ -49,11 +49,14 @@ function sharedApiserverArgv(info: ClusterInfo): string[] {
 }
 
 /**
- * Starts a second apiserver; `extraArgs` are appended to the shared one's flags (a later flag wins). The
+ * Starts a second apiserver; `extraArgs` are appended to the shared one's flags (a later flag wins). `dir`
+ * is the state directory of the dev cluster whose apiserver and etcd are used (default the suite's). The
  * process dies with the test process at the latest; call `stop()` when done.
  */
-export async function startRestartableApiserver(extraArgs: string[] = []): Promise<RestartableApiserver> {
-  const dir = process.env.CAIRN_TEST_DIR;
+export async function startRestartableApiserver(
+  extraArgs: string[] = [],
+  dir: string | undefined = process.env.CAIRN_TEST_DIR,
+): Promise<RestartableApiserver> {
   const info = dir ? readState(dir) : undefined;
   if (!info) throw new Error('no dev cluster state: run integration tests with their global setup');
   const [command, ...shared] = sharedApiserverArgv(info);

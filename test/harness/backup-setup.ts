@@ -26,12 +26,16 @@ export interface BackupObjects {
   bc: string;
 }
 
-/** Creates the objects in `namespace` (the BackupConfiguration last); `bc` names the configuration. */
+/**
+ * Creates the objects in `namespace` (the BackupConfiguration last; the others only once per namespace).
+ * `bc` names the configuration (default `manifests`, whose repository is REPOSITORY; another one's is
+ * `repositoryOf(bc)`).
+ */
 export async function createBackupObjects(
   client: KubeClient,
   namespace: string,
   s3: MinioServer,
-  o: { bc?: string; bucket?: string; schedule?: string } = {},
+  o: { bc?: string; bucket?: string; schedule?: string; paused?: boolean } = {},
 ): Promise<BackupObjects> {
   const bc = o.bc ?? 'manifests';
   const bucket = o.bucket ?? 'recovery';
@@ -76,6 +80,7 @@ export async function createBackupObjects(
     kind: 'BackupConfiguration',
     metadata: { name: bc, namespace },
     spec: {
+      ...(o.paused ? { paused: true } : {}),
       target: { apiGroup: '', kind: 'Namespace', name: namespace },
       backends: [
         {
@@ -106,7 +111,7 @@ export async function createBackupObjects(
           },
           repositories: [
             {
-              name: bc === 'manifests' ? REPOSITORY : `${REPOSITORY}-${bc}`,
+              name: repositoryOf(bc),
               backend: 'main',
               directory: `${namespace}/${bc}`,
               encryptionSecret: { name: 'enc', namespace },
@@ -117,6 +122,11 @@ export async function createBackupObjects(
     },
   });
   return { bucket, bc };
+}
+
+/** The repository of a configuration made by createBackupObjects. */
+export function repositoryOf(bc: string): string {
+  return bc === 'manifests' ? REPOSITORY : `${REPOSITORY}-${bc}`;
 }
 
 /** A BackupSession of the configuration's session, as `kubectl create` would make it. */
