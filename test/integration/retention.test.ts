@@ -3,7 +3,7 @@
 // Snapshots, two restic snapshots and two records; failed runs are kept per `failedSnapshots.last`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
@@ -12,7 +12,7 @@ import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
 import { clusterTest } from '../harness/cluster.ts';
-import { startMinio, type MinioServer } from '../harness/objectstores.ts';
+import { startMinio } from '../harness/objectstores.ts';
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 const PASSWORD = 'not-a-real-password-51c9';
@@ -20,7 +20,11 @@ const BC = 'manifests';
 const REPO = 'repo-a';
 const BUCKET = 'retention';
 
-async function setup(client: KubeClient, namespace: string, s3: MinioServer): Promise<void> {
+async function setup(
+  client: KubeClient,
+  namespace: string,
+  storage: { spec: Record<string, unknown>; secret?: Record<string, string> },
+): Promise<void> {
   const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
     client.create(r, o, { namespace });
   await create(K8S.secrets, {
@@ -29,28 +33,20 @@ async function setup(client: KubeClient, namespace: string, s3: MinioServer): Pr
     metadata: { name: 'enc', namespace },
     stringData: { RESTIC_PASSWORD: PASSWORD },
   });
-  await create(K8S.secrets, {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 's3-cred', namespace },
-    stringData: s3.secretData,
-  });
-  await s3.createBucket(BUCKET);
+  if (storage.secret) {
+    await create(K8S.secrets, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's3-cred', namespace },
+      stringData: storage.secret,
+    });
+  }
   await create(KUBESTASH.backupStorages, {
     apiVersion: 'storage.kubestash.com/v1alpha1',
     kind: 'BackupStorage',
     metadata: { name: 'store', namespace },
     spec: {
-      storage: {
-        provider: 's3',
-        s3: {
-          endpoint: s3.endpoint,
-          bucket: BUCKET,
-          prefix: namespace,
-          region: s3.region,
-          secretName: 's3-cred',
-        },
-      },
+      storage: storage.spec,
       usagePolicy: { allowedNamespaces: { from: 'Same' } },
       deletionPolicy: 'Delete',
     },
@@ -175,7 +171,20 @@ clusterTest(
     const work = mkdtempSync(join(tmpdir(), 'cairn-retention-'));
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const s3 = await startMinio(t);
-    await setup(client, namespace, s3);
+    await s3.createBucket(BUCKET);
+    await setup(client, namespace, {
+      spec: {
+        provider: 's3',
+        s3: {
+          endpoint: s3.endpoint,
+          bucket: BUCKET,
+          prefix: namespace,
+          region: s3.region,
+          secretName: 's3-cred',
+        },
+      },
+      secret: s3.secretData,
+    });
 
     const base = Date.now() + 100_000; // names ahead of the clock: no collision with the initial runs
     const frequent: string[] = [];
@@ -262,4 +271,67 @@ clusterTest(
     assert.deepEqual(await snapshotsOf(client, namespace, 'frequent'), kept);
   },
   600_000,
+);
+
+clusterTest(
+  'on a local BackupStorage, retention wipes out the older Snapshot through a cleanup Job that mounts the volume: one restic snapshot and one record remain',
+  async ({ client, namespace }, t) => {
+    const restic = requireBinary(binaryPaths().restic, 'restic');
+    const work = mkdtempSync(join(tmpdir(), 'cairn-retention-local-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const volume = join(work, 'volume');
+    await setup(client, namespace, {
+      spec: {
+        provider: 'local',
+        local: { mountPath: '/safe/data', hostPath: { path: volume, type: 'DirectoryOrCreate' } },
+      },
+    });
+    await client.patch(
+      KUBESTASH.retentionPolicies,
+      'keep-two',
+      { spec: { successfulSnapshots: { last: 1 } } },
+      { namespace, type: 'merge' },
+    );
+    const base = Date.now() + 100_000;
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const name = backupSessionName(BC, 'frequent', new Date(base + i * 1000));
+      const done = await run(client, namespace, 'frequent', name);
+      assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+      assertApplied(done);
+      names.push(name);
+    }
+    const kept = snapshotName(REPO, names[1] ?? '');
+    await waitFor(
+      async () => {
+        const left = await snapshotsOf(client, namespace, 'frequent');
+        if (left.join() === kept) return true;
+        throw new Error(`Snapshots of session frequent: ${left.join(', ')}`);
+      },
+      { what: 'one Snapshot of session frequent left', timeoutMs: 120_000 },
+    );
+    const snap = await client.get<Obj>(KUBESTASH.snapshots, kept, namespace);
+    const id = (snap.status?.components as Record<string, { resticStats: { summary: { id: string } }[] }>)
+      .manifest?.resticStats[0]?.summary.id;
+    const repoDir = join(volume, namespace, REPO);
+    const listed = JSON.parse(
+      execFileSync(restic, ['snapshots', '--json', '--no-lock'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: work,
+          RESTIC_CACHE_DIR: join(work, 'cache'),
+          RESTIC_PASSWORD: PASSWORD,
+          RESTIC_REPOSITORY: join(repoDir, 'repository', 'v1', 'frequent', 'manifest'),
+        },
+      }).toString(),
+    ) as { id: string }[];
+    assert.deepEqual(
+      listed.map((s) => s.id),
+      [id],
+    );
+    const records = join(repoDir, 'snapshots');
+    const files = existsSync(records) ? readdirSync(records).filter((f) => f.includes('-frequent-')) : [];
+    assert.deepEqual(files, [`${kept}.yaml`]);
+  },
+  300_000,
 );

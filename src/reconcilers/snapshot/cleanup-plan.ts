@@ -9,6 +9,7 @@ import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
+import { localStorageMounts } from '../storage-job/volumes.ts';
 
 export const SNAPSHOT_FINALIZER = 'kubestash.com/cleanup';
 
@@ -19,7 +20,6 @@ export const RETRY_MS = 5 * 60_000;
 export const CLEANUP_CONDITION = 'SnapshotCleanupIncomplete';
 export const CleanupReason = {
   CleanupJobFailed: 'SnapshotCleanupJobFailed',
-  StorageNotSupported: 'SnapshotCleanupNotSupported',
 } as const;
 
 export type CleanupSnapshotObject = KubeObject & {
@@ -59,9 +59,7 @@ export type DeletionStep =
   /** The Job failed: say so on the Snapshot, and come back when the retry is due. */
   | { kind: 'failed'; condition: ConditionUpdate; retryInMs: number }
   /** The retry is due: delete the failed Job (it is created again once gone). */
-  | { kind: 'rerun' }
-  /** The data cannot be removed by Cairn yet: say so, keep the finalizer. */
-  | { kind: 'blocked'; condition: ConditionUpdate };
+  | { kind: 'rerun' };
 
 export interface DeletionInput {
   snapshot: CleanupSnapshotObject;
@@ -71,19 +69,11 @@ export interface DeletionInput {
   storage?: KubeObject;
   /** The cleanup Job (cache), when one exists. */
   job?: CleanupJobObject;
-  /** Whether Jobs can mount a local storage's volume. */
-  localStorageSupported: boolean;
   now: Date;
 }
 
 export function hasFinalizer(o: KubeObject): boolean {
   return (o.metadata?.finalizers ?? []).includes(SNAPSHOT_FINALIZER);
-}
-
-/** The storage provider named in a BackupStorage's spec.storage (`s3`, `gcs`, `azure`, `local`). */
-export function storageProvider(storage: KubeObject | undefined): string | undefined {
-  const spec = (storage?.spec as { storage?: { provider?: string } } | undefined)?.storage;
-  return spec?.provider;
 }
 
 export function deletionStep(i: DeletionInput): DeletionStep {
@@ -106,17 +96,6 @@ export function deletionStep(i: DeletionInput): DeletionStep {
     return {
       kind: 'release',
       warning: `${where} was deleted with WipeOut but BackupStorage ${ref?.namespace ?? ns}/${ref?.name ?? ''} of Repository ${ns}/${repoName} no longer exists: its data could not be removed`,
-    };
-  }
-  if (storageProvider(i.storage) === 'local' && !i.localStorageSupported) {
-    return {
-      kind: 'blocked',
-      condition: {
-        type: CLEANUP_CONDITION,
-        status: ConditionStatus.True,
-        reason: CleanupReason.StorageNotSupported,
-        message: `${where} is on a local BackupStorage, whose volume Cairn's cleanup Job cannot mount yet: set spec.deletionPolicy to Delete to release the Snapshot and keep its data (then remove it by hand), or keep it until a release supports this`,
-      },
     };
   }
   const job = i.job;
@@ -248,19 +227,19 @@ export function cleanupRbac(
   return out;
 }
 
-/** Extra pod parts for the storage (a local storage's volume, its mount and env), when there are any. */
-export interface StorageMounts {
-  volumes: unknown[];
-  mounts: unknown[];
-  env: unknown[];
-}
-
-/** The cleanup Job: one container running `cairn snapshot cleanup` as the Job's ServiceAccount. */
-export function cleanupJob(
-  snapshot: CleanupSnapshotObject,
-  image: string,
-  mounts?: StorageMounts,
-): KubeObject {
+/**
+ * The cleanup Job: one container running `cairn snapshot cleanup` as the Job's ServiceAccount. A local
+ * BackupStorage's volume is mounted at its mountPath and named in CAIRN_LOCAL_STORAGE_ROOTS
+ * (src/reconcilers/storage-job/volumes.ts), so the task finds the data where the backup Job wrote it.
+ */
+export function cleanupJob(snapshot: CleanupSnapshotObject, image: string, storage: KubeObject): KubeObject {
+  const mounts = localStorageMounts([
+    {
+      namespace: storage.metadata?.namespace ?? snapshot.metadata?.namespace ?? '',
+      name: storage.metadata?.name ?? '',
+      ...(storage.spec ? { spec: storage.spec } : {}),
+    },
+  ]);
   const ns = snapshot.metadata?.namespace ?? '';
   const name = snapshot.metadata?.name ?? '';
   const jobName = cleanupJobName(name);
@@ -280,11 +259,11 @@ export function cleanupJob(
               name: 'cleanup',
               image,
               args: snapshotCleanupArgs(ns, name),
-              ...(mounts?.env.length ? { env: mounts.env } : {}),
-              ...(mounts?.mounts.length ? { volumeMounts: mounts.mounts } : {}),
+              ...(mounts.env.length ? { env: mounts.env } : {}),
+              ...(mounts.mounts.length ? { volumeMounts: mounts.mounts } : {}),
             },
           ],
-          ...(mounts?.volumes.length ? { volumes: mounts.volumes } : {}),
+          ...(mounts.volumes.length ? { volumes: mounts.volumes } : {}),
         },
       },
     },

@@ -59,7 +59,6 @@ export async function reconcileFinalizer(
     ...(repository ? { repository } : {}),
     ...(storage ? { storage } : {}),
     ...(job ? { job } : {}),
-    localStorageSupported: false,
     now: ctx.now,
   });
   switch (step.kind) {
@@ -81,7 +80,7 @@ export async function reconcileFinalizer(
         await ctx.client.apply(o.resource, o.object, { fieldManager: FIELD_MANAGER, force: true });
       }
       try {
-        await ctx.client.create(K8S.jobs, cleanupJob(snapshot, ctx.image), { namespace: ns });
+        await ctx.client.create(K8S.jobs, cleanupJob(snapshot, ctx.image, storage), { namespace: ns });
       } catch (err) {
         if (!isConflict(err)) throw err; // created by an earlier reconcile; the cache will show it
       }
@@ -115,8 +114,7 @@ export async function reconcileFinalizer(
       await release(ctx.client, snapshot);
       return {};
     }
-    case 'failed':
-    case 'blocked': {
+    case 'failed': {
       const current = findCondition(snapshot.status?.conditions, step.condition.type);
       if (current?.message !== step.condition.message || current?.status !== step.condition.status) {
         const conditions = setCondition(snapshot.status?.conditions, step.condition, () => ctx.now);
@@ -137,7 +135,7 @@ export async function reconcileFinalizer(
           step.condition.message ?? '',
         );
       }
-      return step.kind === 'failed' ? { requeueAfterMs: Math.max(1_000, step.retryInMs) } : {};
+      return { requeueAfterMs: Math.max(1_000, step.retryInMs) };
     }
     case 'rerun':
       await ctx.client.delete(K8S.jobs, cleanupJobName(name), {

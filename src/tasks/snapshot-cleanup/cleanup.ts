@@ -27,6 +27,8 @@ export interface CleanupOptions {
   log: (line: LogLine) => void;
   /** Local storages only: where the volume is in this process (default its `mountPath`, as in a Job). */
   localRoot?: string;
+  /** Local storages: where each is mounted, by `<namespace>/<name>` (the Job's CAIRN_LOCAL_STORAGE_ROOTS). */
+  localRoots?: ReadonlyMap<string, string>;
   process?: ResticProcessOptions;
   signal?: AbortSignal;
 }
@@ -72,6 +74,7 @@ export async function runSnapshotCleanup(req: CleanupRequest, opts: CleanupOptio
     step = 'prepare restic';
     const repos = await openComponentRepositories(resolved, book, {
       ...(opts.localRoot !== undefined ? { localRoot: opts.localRoot } : {}),
+      ...(opts.localRoots ? { localRoots: opts.localRoots } : {}),
       ...(opts.process ? { process: opts.process } : {}),
       lockWait: '5m',
     });

@@ -1,6 +1,7 @@
 // `cairn snapshot cleanup …`: the command of the Job a Snapshot's finalizer runs when the Snapshot is
 // deleted with deletionPolicy WipeOut. Argv handling and output only; the work is cleanup.ts.
 import { Command, Option } from 'commander';
+import { LOCAL_STORAGE_ROOTS_ENV, parseLocalStorageRoots } from '../../api/local-storage-roots.ts';
 import { kubeClient } from '../../kube/connect.ts';
 import { runSnapshotCleanup, type LogLine } from './cleanup.ts';
 
@@ -28,7 +29,7 @@ export function registerSnapshotCommands(program: Command): void {
     .option('--restic <path>', 'the restic binary (default: restic on PATH)')
     .option(
       '--local-root <dir>',
-      "local storages: where the storage's volume is mounted (default its mountPath)",
+      `local storages: where the storage's volume is mounted (default: as ${LOCAL_STORAGE_ROOTS_ENV} says, else its mountPath)`,
     )
     .action(async (flags: Flags) => {
       const log = (line: LogLine): void => {
@@ -40,6 +41,7 @@ export function registerSnapshotCommands(program: Command): void {
           client: kubeClient(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
           log,
           ...(flags.localRoot !== undefined ? { localRoot: flags.localRoot } : {}),
+          localRoots: parseLocalStorageRoots(process.env[LOCAL_STORAGE_ROOTS_ENV]),
           ...(flags.restic !== undefined ? { process: { binary: flags.restic } } : {}),
         },
       );

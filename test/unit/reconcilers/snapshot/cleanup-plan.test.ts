@@ -44,7 +44,7 @@ const job = (type?: 'Complete' | 'Failed', at = '2026-03-01T11:58:00Z'): KubeObj
       }
     : {},
 });
-const base = { repository, storage: storage(), localStorageSupported: false, now };
+const base = { repository, storage: storage(), now };
 
 void test('a live Snapshot gets the cleanup finalizer once', () => {
   assert.equal(deletionStep({ ...base, snapshot: snapshot({ finalizer: false }) }).kind, 'add-finalizer');
@@ -93,19 +93,33 @@ void test('a WipeOut Snapshot whose Repository or BackupStorage is gone is relea
   assert.match(noStorage.kind === 'release' ? (noStorage.warning ?? '') : '', /BackupStorage ops\/store/);
 });
 
-void test('a WipeOut Snapshot on a local storage is blocked, saying so, while Jobs cannot mount its volume', () => {
-  const s = snapshot({ deleting: true, policy: 'WipeOut' });
-  const d = deletionStep({ ...base, snapshot: s, storage: storage('local') });
-  assert.equal(d.kind, 'blocked');
-  assert.match(d.kind === 'blocked' ? (d.condition.message ?? '') : '', /local BackupStorage/);
-  assert.equal(
-    deletionStep({ ...base, snapshot: s, storage: storage('local'), localStorageSupported: true }).kind,
-    'run-job',
-  );
+void test("the cleanup Job of a Snapshot on a local storage mounts the storage's volume and names where", () => {
+  const local: KubeObject = {
+    metadata: { name: 'disk', namespace: 'demo' },
+    spec: {
+      storage: { provider: 'local', local: { mountPath: '/safe/data', hostPath: { path: '/data/disk' } } },
+    },
+  };
+  const j = cleanupJob(snapshot(), 'cairn:test', local) as KubeObject & {
+    spec: {
+      template: {
+        spec: {
+          volumes: { name: string; hostPath?: unknown }[];
+          containers: { env: { name: string; value: string }[]; volumeMounts: { mountPath: string }[] }[];
+        };
+      };
+    };
+  };
+  const pod = j.spec.template.spec;
+  assert.deepEqual(pod.volumes[0]?.hostPath, { path: '/data/disk' });
+  assert.equal(pod.containers[0]?.volumeMounts[0]?.mountPath, '/safe/data');
+  assert.deepEqual(pod.containers[0]?.env, [
+    { name: 'CAIRN_LOCAL_STORAGE_ROOTS', value: 'demo/disk=/safe/data' },
+  ]);
 });
 
 void test('the cleanup Job runs cairn snapshot cleanup as its own ServiceAccount, owned by the Snapshot', () => {
-  const j = cleanupJob(snapshot(), 'cairn:test') as KubeObject & {
+  const j = cleanupJob(snapshot(), 'cairn:test', storage()) as KubeObject & {
     spec: {
       backoffLimit: number;
       template: { spec: { serviceAccountName: string; containers: { image: string; args: string[] }[] } };
@@ -125,6 +139,7 @@ void test('the cleanup Job runs cairn snapshot cleanup as its own ServiceAccount
     '--snapshot=repo-a-bc-frequent-1700000000',
   ]);
   assert.equal(j.spec.backoffLimit, 0);
+  assert.equal((pod as { volumes?: unknown }).volumes, undefined);
 });
 
 void test('the cleanup identity may get only that Snapshot, its Repository, its BackupStorage and the Secrets they name, where they are', () => {
