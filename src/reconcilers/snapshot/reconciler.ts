@@ -67,6 +67,9 @@ export class SnapshotReconciler implements Reconciler {
         repository: (n, ns) => this.#src.repositories.get(n, ns),
         storage: (n, ns) => this.#src.storages.get(n, ns),
         secret: (n, ns) => this.#src.secrets.get(n, ns),
+        ...(this.#image
+          ? { localJobs: { client: this.#client, jobs: this.#src.jobs, image: this.#image } }
+          : {}),
       });
       if ('retry' in r) throw new Error(r.retry);
       status = { ...status, conditions: setCondition(status.conditions, r.condition, () => new Date()) };
