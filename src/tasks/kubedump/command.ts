@@ -6,6 +6,7 @@ import { LOCAL_STORAGE_ROOTS_ENV, parseLocalStorageRoots } from '../../api/local
 import { kubeClient } from '../../kube/connect.ts';
 import { runKubedumpBackup, type LogLine } from './backup.ts';
 import { DUMP_FLAGS, parseDumpFlags } from './flags.ts';
+import { terminalLog } from './progress-bar.ts';
 import type { DumpRequest, FlagSpec, FlagValues } from './flags.ts';
 
 /** How the command connects, from Cairn's own flags. */
@@ -26,11 +27,16 @@ export interface KubedumpCommandOptions {
 
 const OWN_FLAGS = new Set(['kubeconfig', 'restic']);
 
-/** The Job's run: one JSON line per event on stdout; a failed component makes the command fail. */
+/**
+ * The Job's run: one JSON line per event on stdout (on a terminal, the dump's progress as a bar instead); a
+ * failed component makes the command fail.
+ */
 const runBackup: RunDump = async (request, context) => {
-  const log = (line: LogLine): void => {
-    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-  };
+  const log = process.stdout.isTTY
+    ? terminalLog((text) => process.stdout.write(text))
+    : (line: LogLine): void => {
+        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+      };
   const outcome = await runKubedumpBackup(request, {
     client: kubeClient(context.kubeconfig !== undefined ? { kubeconfig: context.kubeconfig } : {}),
     log,
