@@ -67,6 +67,13 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   return { rss: (kib('VmRSS') * 1024) / MIB, hwm: (kib('VmHWM') * 1024) / MIB };
 }
 
+/** CPU seconds (user + system) a live process has used so far, from /proc/<pid>/stat (100 ticks a second). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The median of one RSS sample a second over the idle period, in MiB. */
 async function idleRss(pid: number): Promise<number> {
   const samples: number[] = [];
@@ -337,7 +344,14 @@ async function main(): Promise<void> {
 
     await storage(env.client, s3);
     const api = await apiServerLatency(env.client);
+    // CPU used by each process while the configurations are reconciled: where the time goes.
+    const busy = [
+      ['operator', operator.pid!],
+      ...env.cluster.processes.map((p) => [p.name, p.pid] as const),
+    ] as const;
+    const cpuBefore = busy.map(([, pid]) => cpuSecondsOf(pid));
     const bc = await reconcileLatency(env.client);
+    const cpu = busy.map(([name, pid], i) => `${name} ${(cpuSecondsOf(pid) - cpuBefore[i]!).toFixed(0)} s`);
     const row = (label: string, xs: number[]): string[] => [
       label,
       (percentile(xs, 50) / 1000).toFixed(2),
@@ -356,7 +370,8 @@ async function main(): Promise<void> {
     const loaded = rssOf(operator.pid!);
     process.stdout.write(
       `all ${COUNT} reconciled ${bc.makespanS.toFixed(1)} s after the first create (${(COUNT / bc.makespanS).toFixed(1)}/s); ` +
-        `operator RSS then ${loaded.rss.toFixed(0)} MiB, peak ${loaded.hwm.toFixed(0)} MiB\n`,
+        `operator RSS then ${loaded.rss.toFixed(0)} MiB, peak ${loaded.hwm.toFixed(0)} MiB\n` +
+        `CPU used meanwhile: ${cpu.join(', ')}\n`,
     );
   } finally {
     baseline?.kill('SIGTERM');
