@@ -165,7 +165,7 @@ async function snapshotsOf(client: KubeClient, namespace: string, session: strin
 }
 
 clusterTest(
-  'retention after each run keeps the two newest successful Snapshots (objects, restic snapshots and records) and the newest failed one; the others are wiped out through their cleanup Jobs',
+  'retention after each run keeps the two newest successful Snapshots (objects, restic snapshots and records) and the newest failed one; the others are wiped out through their cleanup Jobs; a failing cleanup Job keeps its Snapshot, saying why, until deletionPolicy Delete releases it with its data kept',
   async ({ client, namespace }, t) => {
     const restic = requireBinary(binaryPaths().restic, 'restic');
     const work = mkdtempSync(join(tmpdir(), 'cairn-retention-'));
@@ -221,19 +221,24 @@ clusterTest(
 
     // Two restic snapshots in the component repository, exactly those of the kept Snapshots.
     const component = `${namespace}/${namespace}/${REPO}/repository/v1/frequent/manifest`;
-    const listed = JSON.parse(
-      execFileSync(restic, ['snapshots', '--json', '--no-lock'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: work,
-          RESTIC_CACHE_DIR: join(work, 'cache'),
-          RESTIC_PASSWORD: PASSWORD,
-          RESTIC_REPOSITORY: `s3:${s3.endpoint}/${BUCKET}/${component}`,
-          ...s3.resticEnv,
-        },
-      }).toString(),
-    ) as { id: string }[];
-    assert.deepEqual(listed.map((s) => s.id).sort(), [...wanted].sort());
+    const resticIds = (): string[] =>
+      (
+        JSON.parse(
+          execFileSync(restic, ['snapshots', '--json', '--no-lock'], {
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: work,
+              RESTIC_CACHE_DIR: join(work, 'cache'),
+              RESTIC_PASSWORD: PASSWORD,
+              RESTIC_REPOSITORY: `s3:${s3.endpoint}/${BUCKET}/${component}`,
+              ...s3.resticEnv,
+            },
+          }).toString(),
+        ) as { id: string }[]
+      )
+        .map((s) => s.id)
+        .sort();
+    assert.deepEqual(resticIds(), [...wanted].sort());
 
     // Two records in the bucket.
     const records = (await s3.keys(BUCKET, `${namespace}/${namespace}/${REPO}/snapshots/`))
@@ -269,6 +274,52 @@ clusterTest(
     );
     // The successful ones are untouched by the failed runs' retention.
     assert.deepEqual(await snapshotsOf(client, namespace, 'frequent'), kept);
+
+    // A cleanup Job that cannot read the encryption Secret fails: the Snapshot keeps its finalizer and says
+    // why; switching it to deletionPolicy Delete (the fix the condition offers) releases it, data kept.
+    const victim = kept[0] ?? '';
+    await client.delete(K8S.secrets, 'enc', { namespace });
+    await client.patch(
+      KUBESTASH.snapshots,
+      victim,
+      { spec: { deletionPolicy: 'WipeOut' } },
+      { namespace, type: 'merge' },
+    );
+    await client.delete(KUBESTASH.snapshots, victim, { namespace });
+    type Cond = { type: string; status: string; reason?: string; message?: string };
+    const stuck = await waitFor(
+      async () => {
+        const s = await client.find<Obj>(KUBESTASH.snapshots, victim, namespace);
+        const c = (s?.status?.conditions as Cond[] | undefined)?.find(
+          (x) => x.type === 'SnapshotCleanupIncomplete',
+        );
+        return s && c?.status === 'True' ? { s, c } : undefined;
+      },
+      { what: `Snapshot ${victim} SnapshotCleanupIncomplete`, timeoutMs: 90_000 },
+    );
+    assert.equal(stuck.c.reason, 'SnapshotCleanupJobFailed');
+    assert.match(stuck.c.message ?? '', /cleanup Job \S+\/cleanup-snapshot-\S+ of Snapshot .* failed/);
+    assert.match(stuck.c.message ?? '', /kubectl logs job\/cleanup-snapshot-/);
+    assert.ok(stuck.s.metadata?.deletionTimestamp);
+    assert.ok(stuck.s.metadata?.finalizers?.includes('kubestash.com/cleanup'));
+    const events = await client.list<Obj & { reason?: string; regarding?: { name?: string } }>(K8S.events, {
+      namespace,
+    });
+    assert.ok(
+      events.items.some((e) => e.reason === 'SnapshotCleanupJobFailed' && e.regarding?.name === victim),
+      'no Warning Event about the failed cleanup',
+    );
+    await client.patch(
+      KUBESTASH.snapshots,
+      victim,
+      { spec: { deletionPolicy: 'Delete' } },
+      { namespace, type: 'merge' },
+    );
+    await waitFor(
+      async () => ((await client.find(KUBESTASH.snapshots, victim, namespace)) ? undefined : true),
+      { what: `Snapshot ${victim} released`, timeoutMs: 30_000 },
+    );
+    assert.deepEqual(resticIds(), [...wanted].sort());
   },
   600_000,
 );
