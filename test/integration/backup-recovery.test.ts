@@ -3,7 +3,12 @@
 // anyone) and succeeds. The kill is made deterministic by freezing the pod's processes (SIGSTOP) only once
 // restic's backup runs and its lock is in the bucket, then killing them (SIGKILL, which restic cannot
 // clean up after), as a node that dies or an OOM kill would.
+// The pod runner's pods all share this machine's hostname, so their locks are judged by PID (restic's own
+// rule). In a cluster each pod writes its own name, and a killed pod is often deleted: that case is made
+// here by a restic run under the killed pod's name (in a UTS namespace of its own), killed while it holds
+// its lock, and the deletion of that pod.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,12 +22,13 @@ import {
   backupSession,
   condition,
   createBackupObjects,
+  PASSWORD,
   REPOSITORY,
   resticLocks,
   waitForTerminal,
   type Obj,
 } from '../harness/backup-setup.ts';
-import { clusterTest } from '../harness/cluster.ts';
+import { clusterTest, waitForGone } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
 interface Proc {
@@ -125,6 +131,63 @@ async function killMidBackup(namespace: string, s3: MinioServer, bucket: string)
   }
 }
 
+/**
+ * Leaves a lock in the component repository `repoKey` written under the hostname `host`, as restic in a pod
+ * of that name writes it: `restic backup --stdin` in a UTS namespace of its own takes its lock and then
+ * waits on its open stdin, so it is killed (SIGKILL) at a moment that is certain. Resolves with its PID.
+ */
+async function plantLockAs(
+  host: string,
+  s3: MinioServer,
+  bucket: string,
+  repoKey: string,
+  restic: string,
+): Promise<number> {
+  const unshare = [['--uts'], ['--user', '--map-root-user', '--uts']].find(
+    (flags) => spawnSync('unshare', [...flags, 'true']).status === 0,
+  );
+  assert.ok(unshare, 'unshare cannot create a UTS namespace here (needs root or user namespaces)');
+  const locks = async (): Promise<string[]> =>
+    (await s3.keys(bucket, `${repoKey}/locks/`)).filter((k) => k.startsWith(`${repoKey}/locks/`));
+  const before = new Set(await locks());
+  const child = spawn(
+    'unshare',
+    [
+      ...unshare,
+      'sh',
+      '-c',
+      `hostname ${host} && exec "$0" "$@"`,
+      restic,
+      '--repo',
+      `s3:${s3.endpoint}/${bucket}/${repoKey}`,
+      '--no-cache',
+      'backup',
+      '--stdin',
+      '--stdin-filename',
+      'planted',
+    ],
+    {
+      env: { PATH: process.env.PATH, ...s3.resticEnv, RESTIC_PASSWORD: PASSWORD },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitFor(async () => ((await locks()).some((k) => !before.has(k)) ? true : undefined), {
+      what: `the lock of restic as ${host}`,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      abortIf: () => (child.exitCode !== null ? `restic exited: ${stderr}` : undefined),
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return child.pid ?? 0;
+}
+
 /** The lines of every container log the pod runner kept for `namespace`. */
 function containerLogs(dir: string, namespace: string): string {
   const root = join(dir, 'pods', namespace);
@@ -153,7 +216,7 @@ async function bigConfigMaps(client: KubeClient, namespace: string): Promise<voi
 }
 
 clusterTest(
-  'a backup Job killed mid-upload leaves its session Failed with BackupIncomplete and a stale lock, and the next session removes the lock by itself and succeeds',
+  'a backup Job killed mid-upload leaves its session Failed with BackupIncomplete and a stale lock; the next session removes it and the lock of the deleted pod by itself, and succeeds',
   async ({ client, namespace, dir }, t) => {
     const restic = requireBinary(binaryPaths().restic, 'restic');
     const s3 = await startMinio(t);
@@ -171,11 +234,36 @@ clusterTest(
     assert.equal(incomplete?.status, 'True', JSON.stringify(snapshot?.status));
     assert.equal(incomplete?.reason, 'BackupExecutorTerminatedBeforeCompletion');
 
+    const [machineLock] = await resticLocks(client, namespace, REPOSITORY, restic);
+    assert.deepEqual(
+      [machineLock?.hostname, machineLock?.pid],
+      [hostname(), killedPid],
+      'the killed restic left its lock behind',
+    );
+
+    // The same, as a cluster shows it: a lock under the pod's own name, and the pod deleted.
+    const [pod] = (
+      await client.list<Obj>(K8S.pods, {
+        namespace,
+        labelSelector: `batch.kubernetes.io/job-name=${killed.metadata.name}`,
+      })
+    ).items;
+    const podName = pod?.metadata?.name ?? '';
+    assert.ok(podName, 'the killed pod exists');
+    const keys = await s3.keys(bucket, namespace);
+    const lockKey = keys.find((k) => k.includes('/manifest/locks/')) ?? '';
+    const repoKey = lockKey.slice(0, lockKey.indexOf('/locks/'));
+    const plantedPid = await plantLockAs(podName, s3, bucket, repoKey, restic);
+    await client.delete(K8S.pods, podName, { namespace });
+    await waitForGone(`pod ${podName}`, () => client.get(K8S.pods, podName, namespace));
     const left = await resticLocks(client, namespace, REPOSITORY, restic);
     assert.deepEqual(
-      left.map((l) => [l.hostname, l.pid]),
-      [[hostname(), killedPid]],
-      'the killed restic left its lock behind',
+      left.map((l) => [l.hostname, l.pid]).sort(),
+      [
+        [hostname(), killedPid],
+        [podName, plantedPid],
+      ].sort(),
+      'both locks are in the repository',
     );
 
     // The next run: no one unlocks anything.
@@ -193,7 +281,11 @@ clusterTest(
       .split('\n')
       .filter((l) => l.includes('"stale locks removed"'))
       .map((l) => (JSON.parse(l) as { locks: string[] }).locks);
-    assert.deepEqual(removed, [[left[0]?.id]], 'the next run removed exactly the killed run lock');
+    assert.deepEqual(
+      removed.map((ids) => [...ids].sort()),
+      [left.map((l) => l.id).sort()],
+      'the next run removed exactly the two stale locks',
+    );
   },
   300_000,
 );
