@@ -301,3 +301,45 @@ test('a Repository whose storage does not exist says so in RepositoryInitialized
     /BackupStorage demo\/gone named by spec\.storageRef does not exist/,
   );
 });
+
+test('a Repository on a Ready local storage gets repository.yaml through a Job, and is Ready once it succeeded', async () => {
+  const { calls, sources, repository } = setup();
+  sources.storages.put({ ...local(), status: { phase: 'Ready' } });
+  const repo: RepositoryObject = {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'Repository',
+    metadata: { name: 'repo', namespace: 'demo', uid: 'repo-uid', resourceVersion: '4', generation: 1 },
+    spec: { storageRef: { name: 'nfs' }, path: '/ns-manifests' },
+  };
+  sources.repositories.put(repo);
+  assert.deepEqual(await repository.reconcile('demo/repo', signal), { requeueAfterMs: 5_000 });
+  const job = calls.find((c) => c.verb === 'create' && c.resource === K8S.jobs)?.body as {
+    metadata: { ownerReferences: { kind: string }[] };
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  assert.deepEqual(job.spec.template.spec.containers[0]?.args, [
+    'storage',
+    'write',
+    '--storage=demo/nfs',
+    '--key=ns-manifests/repository.yaml',
+  ]);
+  assert.equal(job.metadata.ownerReferences[0]?.kind, 'Repository');
+  const pending = calls.find((c) => c.verb === 'patchStatus')?.body as {
+    conditions: { status: string; reason: string }[];
+  };
+  assert.deepEqual(
+    pending.conditions.map((c) => [c.status, c.reason]),
+    [['Unknown', 'RepositoryInitializing']],
+  );
+
+  finishJob(calls, sources.jobs, 'Complete');
+  calls.length = 0;
+  sources.repositories.put({ ...repo, status: pending as never });
+  assert.equal(await repository.reconcile('demo/repo', signal), undefined);
+  const ready = calls.find((c) => c.verb === 'patchStatus')?.body as {
+    phase: string;
+    conditions: { status: string }[];
+  };
+  assert.equal(ready.conditions[0]?.status, 'True');
+  assert.equal(calls.filter((c) => c.verb === 'create' && c.resource === K8S.jobs).length, 0);
+});
