@@ -37,7 +37,7 @@ export interface RepositoryRetention {
   ref?: { name: string; namespace: string };
   /** Names of the Snapshots to delete (with deletionPolicy WipeOut), oldest decisions first. */
   toDelete: string[];
-  /** A sentence per Snapshot judged, for the Event. */
+  /** A sentence per Snapshot judged, deletions first, for the Event. */
   decisions: string[];
   /** Set when the policy cannot be applied at all (nothing is deleted then). */
   error?: string;
@@ -108,7 +108,11 @@ export function retentionPlan(i: RetentionPlanInput): RepositoryRetention[] {
         repository: r.name,
         ref,
         toDelete: result.toDelete,
-        decisions: result.decisions.map(describeDecision),
+        // Deletions first: an Event's note is cut at the API's limit, and they matter most.
+        decisions: [
+          ...result.decisions.filter((d) => !d.keep),
+          ...result.decisions.filter((d) => d.keep),
+        ].map(describeDecision),
       });
     } catch (err) {
       out.push({

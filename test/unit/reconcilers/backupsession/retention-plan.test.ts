@@ -59,6 +59,8 @@ void test('last 2 over four successful Snapshots of a repository deletes the two
   assert.deepEqual([...(a?.toDelete ?? [])].sort(), ['s1', 's2']);
   assert.equal(a?.error, undefined);
   assert.equal(a?.decisions.length, 4);
+  assert.match(a?.decisions[0] ?? '', /^s[12] deleted \(selected by no successfulSnapshots rule\)$/);
+  assert.match(a?.decisions[3] ?? '', /^s[34] kept/);
 });
 
 void test('failed Snapshots beyond failedSnapshots.last go, the newest failed one stays, and successful ones are counted apart', () => {
