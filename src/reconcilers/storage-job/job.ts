@@ -33,12 +33,23 @@ export interface StorageJobRequest {
   image: string;
 }
 
-/** `<owner>-<op>-<hash>`, at most 63 characters, the hash of the storage, operation and content. */
+/**
+ * `<owner>-<op>-<hash>`, at most 63 characters; the hash covers the storage (its volume spec included, so a
+ * storage moved to another volume gets a new Job), the operation and the content.
+ */
 export function storageJobName(
   r: Pick<StorageJobRequest, 'storage' | 'operation' | 'content' | 'owner'>,
 ): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify([r.storage.namespace, r.storage.name, r.operation, r.content ?? null]))
+    .update(
+      JSON.stringify([
+        r.storage.namespace,
+        r.storage.name,
+        r.storage.spec?.storage?.local ?? null,
+        r.operation,
+        r.content ?? null,
+      ]),
+    )
     .digest('hex')
     .slice(0, 12);
   const tail = `-${r.operation.op}-${hash}`;

@@ -236,7 +236,7 @@ test('deleting a local storage with WipeOut runs the cleanup Job and removes the
   assert.equal(
     job.metadata.name,
     storageJobName({
-      storage: { namespace: 'demo', name: 'nfs' },
+      storage: { namespace: 'demo', name: 'nfs', spec: local().spec },
       operation: { op: 'remove-tree', prefix: '' },
       owner: { apiVersion: '', kind: 'BackupStorage', metadata: { name: 'nfs' } },
     }),

@@ -95,6 +95,13 @@ void describe('storageJob', () => {
   void test('is named deterministically, differently for another content, within 63 characters', () => {
     assert.equal(storageJobName(request), storageJobName({ ...request }));
     assert.notEqual(storageJobName(request), storageJobName({ ...request, content: 'other' }));
+    const moved = {
+      ...storage,
+      spec: {
+        storage: { provider: 'local', local: { mountPath: '/safe/data', hostPath: { path: '/elsewhere' } } },
+      },
+    };
+    assert.notEqual(storageJobName(request), storageJobName({ ...request, storage: moved }));
     assert.notEqual(
       storageJobName(request),
       storageJobName({ ...request, operation: { op: 'remove-tree', prefix: '' } }),
