@@ -199,6 +199,20 @@ clusterTest(
       .slice(2)
       .map((bs) => snapshotName(REPO, bs))
       .sort();
+    // The last run's Event names the Snapshot it dropped and why.
+    const notes = (
+      await client.list<Obj & { reason?: string; note?: string; regarding?: { name?: string } }>(K8S.events, {
+        namespace,
+      })
+    ).items
+      .filter((e) => e.reason === 'RetentionPolicyApplied' && e.regarding?.name === frequent[3])
+      .map((e) => e.note ?? '');
+    assert.match(
+      notes.join('\n'),
+      new RegExp(
+        `${snapshotName(REPO, frequent[1] ?? '')} deleted \\(selected by no successfulSnapshots rule\\)`,
+      ),
+    );
 
     // Two Snapshot objects remain: the others' finalizers let go once their cleanup Jobs succeeded.
     await waitFor(
