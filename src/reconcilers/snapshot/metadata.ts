@@ -48,6 +48,13 @@ export interface MetadataSources {
   localJobs?: StorageJobDeps;
 }
 
+/**
+ * The condition to set; or `retry` (the storage is temporarily unreachable: the caller retries with
+ * backoff); or `pending` (a local storage's Job is still writing the record: the caller looks again soon,
+ * and the Job's changes re-queue the Snapshot).
+ */
+export type MetadataOutcome = { condition: ConditionUpdate } | { retry: string } | { pending: string };
+
 const failed = (message: string): ConditionUpdate => ({
   type: SnapshotCondition.SnapshotMetadataUploaded,
   status: ConditionStatus.False,
@@ -55,15 +62,11 @@ const failed = (message: string): ConditionUpdate => ({
   message,
 });
 
-/**
- * Uploads the record and returns the condition to set, or `retry` with a reason when the storage is
- * temporarily unreachable or a local storage's Job is still writing the record (the caller retries with
- * backoff rather than failing the Snapshot).
- */
+/** Uploads the record (for a local storage, through a Job) and says what came of it. */
 export async function uploadSnapshotMetadata(
   s: SnapshotObject,
   src: MetadataSources,
-): Promise<{ condition: ConditionUpdate } | { retry: string }> {
+): Promise<MetadataOutcome> {
   const ns = s.metadata?.namespace ?? '';
   const name = s.metadata?.name ?? '';
   const repoName = s.spec?.repository ?? '';
@@ -111,7 +114,7 @@ async function uploadLocal(
   bs: BackupStorageObject,
   key: string,
   jobs: StorageJobDeps | undefined,
-): Promise<{ condition: ConditionUpdate } | { retry: string }> {
+): Promise<MetadataOutcome> {
   const who = `Snapshot ${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
   if (!jobs) {
     return {
@@ -145,6 +148,6 @@ async function uploadLocal(
     };
   }
   return {
-    retry: `${who}: its record is being written on the local volume (${state.state === 'pending' ? state.message : 'starting the Job'})`,
+    pending: `${who}: its record is being written on the local volume (${state.state === 'pending' ? state.message : 'starting the Job'})`,
   };
 }

@@ -72,6 +72,7 @@ export class SnapshotReconciler implements Reconciler {
           : {}),
       });
       if ('retry' in r) throw new Error(r.retry);
+      if ('pending' in r) return { requeueAfterMs: 5_000 };
       status = { ...status, conditions: setCondition(status.conditions, r.condition, () => new Date()) };
       if (r.condition.status === 'False') {
         await recordEvent(this.#client, {

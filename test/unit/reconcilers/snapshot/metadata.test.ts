@@ -96,7 +96,7 @@ void test("a local storage's record is written by a Job: retried while it runs, 
   };
   const first = await uploadSnapshotMetadata(snap, src);
   assert.match(
-    'retry' in first ? first.retry : '',
+    'pending' in first ? first.pending : '',
     /Snapshot n\/s: its record is being written on the local volume/,
   );
   const job = created[0] as {
