@@ -1,7 +1,8 @@
 // The least-privilege identity of a session's backup Jobs when the Addon's jobTemplate names no
 // ServiceAccount (pure). One ServiceAccount per session of a BackupConfiguration, reused by every run:
 // - a Role in the session's namespace: read BackupSessions and its BackupConfiguration, read the
-//   Snapshots and write their status, read its Repositories, BackupStorages and the Secrets they name;
+//   Snapshots and write their status, read its Repositories, BackupStorages and the Secrets they name, and
+//   list pods and Jobs (to judge a stale restic lock);
 // - a Role in each other namespace holding a BackupStorage or Secret the session uses (no owner: owner
 //   references cannot cross namespaces; labelled with the invoker for cleanup);
 // - the ClusterRole cairn-kubedump-reader (get/list on everything, installed with Cairn) bound for the
@@ -82,6 +83,10 @@ export function sessionRules(i: RbacInput): Map<string, Rule[]> {
       resources: ['snapshots/status'],
       verbs: ['get', 'update', 'patch'],
     },
+    // Whether the pod that left a restic lock is gone (src/tasks/kubedump/host-gone.ts): its pod, else the
+    // backup Job it belonged to, both by LIST.
+    { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['list'] },
     ...(repos.length
       ? [
           {

@@ -71,7 +71,8 @@ function podName(host: string): boolean {
 
 /**
  * Whether `host` is a pod of `namespace` known to have stopped (see the top of this file). Reads the pod,
- * and only when it does not exist the namespace's backup Jobs. Any failed read answers false.
+ * and only when it does not exist the namespace's backup Jobs, both by LIST (the pod by a field selector on
+ * its name), so the Job's Role needs `list` on pods and jobs and no more. Any failed read answers false.
  */
 export async function podGone(
   client: KubeClient,
@@ -81,7 +82,11 @@ export async function podGone(
 ): Promise<boolean> {
   if (!podName(host)) return false;
   try {
-    const pod = await client.find<PodLike & { metadata?: object }>(K8S.pods, host, namespace);
+    const pods = await client.listAll<PodLike & { metadata?: object }>(K8S.pods, {
+      namespace,
+      fieldSelector: `metadata.name=${host}`,
+    });
+    const pod = pods.items[0];
     const jobs = pod
       ? []
       : (

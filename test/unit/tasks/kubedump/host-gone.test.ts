@@ -92,16 +92,16 @@ void describe('whether the pod that wrote a lock is gone', () => {
     for (const [what, evidence, want] of vectors) assert.equal(hostGone(evidence), want, what);
   });
 
-  void test('the API is asked for the pod first, for the backup Jobs only when there is no pod, and a refused read is no evidence', async () => {
+  void test('the API is asked for the pod first, for the backup Jobs only when there is no pod, both by LIST, and a refused read is no evidence', async () => {
     const calls: string[] = [];
     const client = (pod: unknown, jobs: unknown[] | Error): KubeClient =>
       ({
-        find: (r: { plural: string }, name: string, namespace: string) => {
-          calls.push(`find ${r.plural} ${namespace}/${name}`);
-          return Promise.resolve(pod);
-        },
-        listAll: (r: { plural: string }, o: { namespace: string; labelSelector: string }) => {
-          calls.push(`list ${r.plural} ${o.namespace} ${o.labelSelector}`);
+        listAll: (
+          r: { plural: string },
+          o: { namespace: string; labelSelector?: string; fieldSelector?: string },
+        ) => {
+          calls.push(`list ${r.plural} ${o.namespace} ${o.fieldSelector ?? o.labelSelector ?? ''}`);
+          if (r.plural === 'pods') return Promise.resolve({ items: pod ? [pod] : [] });
           return jobs instanceof Error ? Promise.reject(jobs) : Promise.resolve({ items: jobs });
         },
       }) as unknown as KubeClient;
@@ -110,21 +110,23 @@ void describe('whether the pod that wrote a lock is gone', () => {
     const jobs = [job('bc-daily-1764763200', '2026-12-03T11:00:00Z')];
 
     assert.equal(await podGone(client({ status: { phase: 'Failed' } }, jobs), 'demo', host, lockTime), true);
-    assert.deepEqual(calls.splice(0), [`find pods demo/${host}`]);
+    assert.deepEqual(calls.splice(0), [`list pods demo metadata.name=${host}`]);
+    assert.equal(
+      await podGone(client({ status: { phase: 'Running' } }, jobs), 'demo', host, lockTime),
+      false,
+    );
+    assert.deepEqual(calls.splice(0), [`list pods demo metadata.name=${host}`]);
 
     assert.equal(await podGone(client(undefined, jobs), 'demo', host, lockTime), true);
     assert.deepEqual(calls.splice(0), [
-      `find pods demo/${host}`,
+      `list pods demo metadata.name=${host}`,
       'list jobs demo app.kubernetes.io/component=kubestash-backup',
     ]);
 
     const forbidden = Object.assign(new Error('jobs is forbidden'), { statusCode: 403 });
     assert.equal(await podGone(client(undefined, forbidden), 'demo', host, lockTime), false);
+    calls.splice(0);
     assert.equal(await podGone(client(undefined, jobs), 'demo', 'My_Laptop', lockTime), false);
-    assert.equal(
-      calls.at(-1),
-      'list jobs demo app.kubernetes.io/component=kubestash-backup',
-      'no lookup of a non-name',
-    );
+    assert.deepEqual(calls, [], 'no lookup of a name no pod can have');
   });
 });
