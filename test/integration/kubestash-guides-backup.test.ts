@@ -497,6 +497,27 @@ before(async () => {
 });
 
 after(async () => {
+  // The BackupStorages go first: a local one with WipeOut empties its volume through a Job, which a
+  // terminating namespace would refuse, leaving the namespace stuck on the storage's finalizer.
+  const storages = (
+    await Promise.all(namespaces.map((n) => client.list<Obj>(KUBESTASH.backupStorages, { namespace: n })))
+  ).flatMap((l) => l.items);
+  for (const bs of storages) {
+    await client.delete(KUBESTASH.backupStorages, bs.metadata?.name ?? '', {
+      namespace: bs.metadata?.namespace,
+    });
+  }
+  await waitFor(
+    async () => {
+      for (const bs of storages) {
+        if (await client.find(KUBESTASH.backupStorages, bs.metadata?.name ?? '', bs.metadata?.namespace)) {
+          return undefined;
+        }
+      }
+      return true;
+    },
+    { what: 'the guides’ BackupStorages to be deleted', timeoutMs: 120_000, intervalMs: 500 },
+  );
   for (const n of namespaces) await client.delete(K8S.namespaces, n).catch(() => undefined);
   for (const c of clusterScoped) await client.delete(c.r, c.name).catch(() => undefined);
   await s3?.dispose();
