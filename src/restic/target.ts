@@ -163,6 +163,8 @@ function applyGcs(target: ResticTarget, data: Readonly<Record<string, string>>):
   }
   const token = value(data, SecretKey.googleAccessToken);
   if (token !== undefined) target.env[SecretKey.googleAccessToken] = token;
+  const emulator = value(data, SecretKey.storageEmulatorHost);
+  if (emulator !== undefined) target.env[SecretKey.storageEmulatorHost] = emulator;
 }
 
 function applyAzure(

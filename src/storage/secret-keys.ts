@@ -18,6 +18,11 @@ export const SecretKey = {
   googleAccessToken: 'GOOGLE_ACCESS_TOKEN',
   azureAccountSas: 'AZURE_ACCOUNT_SAS',
   azureEndpointSuffix: 'AZURE_ENDPOINT_SUFFIX',
+  /**
+   * A GCS emulator's endpoint (fake-gcs-server, `http://host:port`), the variable Google's SDKs and restic
+   * read: the storage and every restic process of the storage talk to it instead of Google. Not a credential.
+   */
+  storageEmulatorHost: 'STORAGE_EMULATOR_HOST',
 } as const;
 
 /** Keys whose values are credentials: they are redacted wherever text leaves the process. */

@@ -2,7 +2,8 @@
 //
 // Credentials: the service-account key in GOOGLE_SERVICE_ACCOUNT_JSON_KEY, project GOOGLE_PROJECT_ID (or the
 // key's own project_id); without a key, Application Default Credentials (workload identity). An emulator
-// endpoint (BackendOptions.endpoints.gcs) is called without credentials, as fake-gcs-server expects.
+// endpoint (BackendOptions.endpoints.gcs, or STORAGE_EMULATOR_HOST in the storage Secret) is called without
+// credentials, as fake-gcs-server expects.
 // Uploads are single requests (`resumable: false`): metadata files are a few KB.
 
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
@@ -72,7 +73,8 @@ export function gcsStorageOptions(secret: SecretData, options: BackendOptions): 
     if (projectId === undefined && typeof keyProject === 'string') out.projectId = keyProject;
   }
   if (projectId !== undefined) out.projectId = projectId;
-  const emulator = options.endpoints?.gcs;
+  // An emulator endpoint comes from the caller (tests) or from the storage Secret (a dev cluster).
+  const emulator = options.endpoints?.gcs ?? secretValue(secret, SecretKey.storageEmulatorHost);
   if (emulator !== undefined) {
     out.apiEndpoint = emulator;
     out.useAuthWithCustomEndpoint = false;
