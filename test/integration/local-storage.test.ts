@@ -249,3 +249,48 @@ clusterTest(
   },
   300_000,
 );
+
+clusterTest(
+  'a local BackupStorage whose volume cannot be mounted stays NotReady, its condition saying why the Job waits, and nothing is created in its place',
+  async ({ client, namespace }) => {
+    const missing = join(work, `absent-${namespace}`);
+    await client.create(
+      KUBESTASH.backupStorages,
+      {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'BackupStorage',
+        metadata: { name: 'unmountable', namespace },
+        spec: {
+          storage: {
+            provider: 'local',
+            local: { mountPath: '/safe/data', hostPath: { path: missing, type: 'Directory' } },
+          },
+          usagePolicy: { allowedNamespaces: { from: 'Same' } },
+          deletionPolicy: 'Delete',
+        },
+      },
+      { namespace },
+    );
+    const condition = await waitFor(
+      async () => {
+        const bs = await client.get<Obj>(KUBESTASH.backupStorages, 'unmountable', namespace);
+        const c = (
+          bs.status?.conditions as { type: string; status: string; message: string }[] | undefined
+        )?.find((x) => x.type === 'BackendInitialized');
+        if (c?.message.includes('is waiting'))
+          return { phase: bs.status?.phase, status: c.status, message: c.message };
+        throw new Error(JSON.stringify(bs.status));
+      },
+      { what: 'BackupStorage unmountable saying why its Job waits', timeoutMs: 60_000 },
+    );
+    assert.equal(condition.phase, 'NotReady');
+    assert.equal(condition.status, 'Unknown');
+    assert.match(
+      condition.message,
+      new RegExp(
+        `Job ${namespace}/unmountable-write-[0-9a-f]+ has not finished yet: pod unmountable-write-\\S+ is waiting \\(\\w+: hostPath ${missing} is not a directory\\)`,
+      ),
+    );
+    assert.equal(existsSync(missing), false, 'nothing was created in place of the missing volume');
+  },
+);

@@ -27,8 +27,9 @@ export function storageJobRequeueMs(state: StorageJobState, retryMs = DEFAULT_ST
 }
 
 /**
- * Creates the Job for `request` unless it exists; returns its state (`pending` right after creating it). A
- * failed Job's message comes from its pod's termination message when one is there.
+ * Creates the Job for `request` unless it exists; returns its state (`pending` right after creating it). The
+ * pods of a Job not succeeded are read: a running Job's message says why its pod waits (a volume that cannot
+ * be mounted), a failed Job's comes from its pod's termination message when one is there.
  */
 export async function ensureStorageJob(
   deps: StorageJobDeps,
@@ -48,13 +49,15 @@ export async function ensureStorageJob(
     return { state: 'pending', message: `Job ${namespace}/${name} was started` };
   }
   const state = storageJobState(existing);
-  if (state.state !== 'failed') return state;
+  if (state.state === 'succeeded') return state;
+  // A running Job's pods say why it waits; a failed one's, why it failed.
   const pods = await deps.client.list<V1Pod>(K8S.pods, {
     namespace,
     labelSelector: `job-name=${name}`,
     ...(signal ? { signal } : {}),
   });
   const failed = storageJobState(existing, pods.items);
+  if (failed.state !== 'failed') return failed;
   const now = deps.now?.() ?? new Date();
   const at = Date.parse((failed.state === 'failed' && failed.finishedAt) || '');
   if (!Number.isNaN(at) && now.getTime() - at >= (deps.retryMs ?? DEFAULT_STORAGE_JOB_RETRY_MS)) {

@@ -137,7 +137,8 @@ interface JobCondition {
 }
 
 /**
- * The state of `job` (undefined: absent). A failure's message is the container's termination message (what
+ * The state of `job` (undefined: absent). A running Job's message says why its pod waits, when it does. A
+ * failure's message is the container's termination message (what
  * `cairn storage` wrote, or the end of its log) when a pod of the Job shows one, else the Job condition's,
  * and it ends with where to look.
  */
@@ -150,7 +151,10 @@ export function storageJobState(job: KubeObject | undefined, pods: readonly V1Po
   if (conditions.some((c) => c.type === 'Complete'))
     return { state: 'succeeded', message: `${name} completed` };
   const failed = conditions.find((c) => c.type === 'Failed');
-  if (!failed) return { state: 'pending', message: `${name} has not finished yet` };
+  if (!failed) {
+    const waiting = waitingDetail(pods);
+    return { state: 'pending', message: `${name} has not finished yet${waiting ? `: ${waiting}` : ''}` };
+  }
   const terminated = pods
     .flatMap((p) => p.status?.containerStatuses ?? [])
     .map((s) => s.state?.terminated?.message?.trim())
@@ -161,4 +165,24 @@ export function storageJobState(job: KubeObject | undefined, pods: readonly V1Po
     message: `${name} failed (${why}); its log says more (kubectl logs job/${job.metadata?.name ?? ''} -n ${job.metadata?.namespace ?? ''})`,
     ...(failed.lastTransitionTime ? { finishedAt: failed.lastTransitionTime } : {}),
   };
+}
+
+/**
+ * Why a pod of a running Job does not run yet, when it says: a container waiting for a reason of its own (a
+ * volume or Secret that cannot be found, an image that cannot be pulled), or the pod not scheduled.
+ */
+function waitingDetail(pods: readonly V1Pod[]): string | undefined {
+  for (const p of pods) {
+    const pod = `pod ${p.metadata?.name ?? ''}`;
+    for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
+      const w = c.state?.waiting;
+      if (w?.reason && (w.message || w.reason !== 'ContainerCreating')) {
+        return `${pod} is waiting (${w.reason}${w.message ? `: ${w.message}` : ''})`;
+      }
+    }
+    const unscheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    if (unscheduled)
+      return `${pod} is not scheduled (${unscheduled.reason ?? ''}: ${unscheduled.message ?? ''})`;
+  }
+  return undefined;
 }

@@ -127,6 +127,51 @@ void describe('storageJobState', () => {
     assert.equal(storageJobState(job([{ type: 'Complete', status: 'True' }])).state, 'succeeded');
   });
 
+  void test('a running Job says why its pod waits, when it does', () => {
+    const pod: V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        containerStatuses: [
+          {
+            name: 'storage',
+            image: '',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              waiting: { reason: 'CreateContainerConfigError', message: 'hostPath /x is not a directory' },
+            },
+          },
+        ],
+      },
+    };
+    const s = storageJobState(job([]), [pod]);
+    assert.equal(s.state, 'pending');
+    assert.match(
+      s.state === 'pending' ? s.message : '',
+      /Job demo\/j has not finished yet: pod p is waiting \(CreateContainerConfigError: hostPath \/x is not a directory\)/,
+    );
+    const creating: V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        containerStatuses: [
+          {
+            name: 'storage',
+            image: '',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ContainerCreating' } },
+          },
+        ],
+      },
+    };
+    assert.deepEqual(storageJobState(job([]), [creating]), {
+      state: 'pending',
+      message: 'Job demo/j has not finished yet',
+    });
+  });
+
   void test("a failure says the pod's termination message, else the Job condition's, and where the log is", () => {
     const failed = job([
       {
@@ -204,6 +249,9 @@ void describe('ensureStorageJob', () => {
   });
 
   void test('creates nothing while the Job runs, and reports its success', async () => {
+    const running = fixture(job([]));
+    assert.equal((await ensureStorageJob(running.deps, req)).state, 'pending');
+    assert.deepEqual(running.calls, ['list pods']);
     const f = fixture(job([{ type: 'Complete', status: 'True' }]));
     assert.equal((await ensureStorageJob(f.deps, req)).state, 'succeeded');
     assert.deepEqual(f.calls, []);
