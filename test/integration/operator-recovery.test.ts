@@ -1,8 +1,10 @@
 // The backup flow survives its operator and its API server going away. These tests stop and start the
 // operator, so they cannot share the suite's cluster, whose operator runs in the global setup's process and
 // reconciles every namespace: they start a dev environment of their own without an operator (etcd, API
-// server, controller manager, pod runner, CRDs, catalog and RBAC of deploy/) and run Cairn's operator in
-// this process, as its admin, with leader election on a short Lease and its webhooks installed by URL.
+// server, controller manager, pod runner, CRDs, catalog and RBAC of deploy/) and run Cairn's operator as
+// its admin, with leader election on a short Lease and its webhooks installed by URL: as `cairn operator`
+// processes that are killed (SIGKILL, a crash) or stopped (SIGTERM) at random points, and in this process
+// where the test needs to see that it is the same operator throughout.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,9 @@ import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { createFileLog } from '../../src/common/log.ts';
 import { startDevEnvironment, type DevEnvironment } from '../../src/devcluster/environment.ts';
 import { applyAll, manifests } from '../../src/devcluster/manifests.ts';
-import { waitFor } from '../../src/devcluster/probe.ts';
+import { freePort } from '../../src/devcluster/ports.ts';
+import { probe, waitFor } from '../../src/devcluster/probe.ts';
+import { startProcess, type ManagedProcess } from '../../src/devcluster/processes.ts';
 import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/toolchain.ts';
 import { kubeClient } from '../../src/kube/connect.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
@@ -61,6 +65,11 @@ before(async () => {
     ...manifests(join(deploy, 'operator')).filter((x) => x.kind === 'Namespace'),
     ...manifests(join(deploy, 'rbac')),
   ]);
+  webhookPort = await freePort();
+  await applyAll(
+    env.client,
+    webhookConfigurations({ url: `https://127.0.0.1:${webhookPort}` }) as unknown as KubeObject[],
+  );
 });
 
 after(async () => {
@@ -100,19 +109,78 @@ async function startTestOperator(kubeconfig?: string): Promise<Operator> {
     await stop();
     file.close();
   };
-  if (webhookPort === 0) {
-    webhookPort = operator.webhookPort;
-    await applyAll(
-      env!.client,
-      webhookConfigurations({ url: `https://127.0.0.1:${webhookPort}` }) as unknown as KubeObject[],
-    );
-    await operator.syncNow();
-  }
   await waitFor(() => (operator.notReadyReason() === undefined && operator.leading() ? true : undefined), {
     what: `operator ${n} ready and leading`,
     timeoutMs: 30_000,
   });
   return operator;
+}
+
+const cliMain = join(projectRoot, 'src', 'cli', 'main.ts');
+
+/** The leader's identity in the operator's Lease, if any. */
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = await env!.client.find<{ spec?: { holderIdentity?: string } }>(
+    K8S.leases,
+    'cairn-operator',
+    DEPLOY_NAMESPACE,
+  );
+  return lease?.spec?.holderIdentity;
+}
+
+/**
+ * Starts `cairn operator` as a process of its own, named in the Lease as a pod is (POD_NAME). With `ready`,
+ * resolves once it admits (/readyz) and holds the Lease; otherwise at once.
+ */
+async function startOperatorProcess(ready = true): Promise<{ identity: string; proc: ManagedProcess }> {
+  const identity = `operator-${++starts}`;
+  const probePort = await freePort();
+  const proc = startProcess({
+    name: identity,
+    command: process.execPath,
+    args: [
+      '--disable-warning=ExperimentalWarning',
+      cliMain,
+      'operator',
+      `--kubeconfig=${env!.cluster.info.kubeconfig}`,
+      `--webhook-bind-address=127.0.0.1:${webhookPort}`,
+      `--probe-bind-address=127.0.0.1:${probePort}`,
+      `--cert-secret-namespace=${DEPLOY_NAMESPACE}`,
+      '--ca-validity=24h',
+      '--cert-validity=24h',
+      '--lease-duration=3s',
+      '--renew-deadline=2s',
+      '--retry-period=250ms',
+      `--image=${TEST_IMAGE}`,
+    ],
+    env: { ...process.env, POD_NAME: identity },
+    logFile: join(dir, 'logs', `${identity}.log`),
+  });
+  if (ready) {
+    await waitFor(
+      async () =>
+        (await probe(`http://127.0.0.1:${probePort}/readyz`)).status === 200 &&
+        (await leaseHolder()) === identity
+          ? true
+          : undefined,
+      {
+        what: `operator process ${identity} ready and leading`,
+        timeoutMs: 60_000,
+        abortIf: () => (proc.hasExited() ? 'it exited' : undefined),
+      },
+    );
+  }
+  return { identity, proc };
+}
+
+/** Ends an operator process: SIGKILL (a crash: no reconcile finishes, the Lease is not released) or SIGTERM. */
+async function endOperatorProcess(proc: ManagedProcess, crash: boolean): Promise<void> {
+  if (crash) {
+    process.kill(-proc.pid, 'SIGKILL');
+    await proc.exited;
+  } else {
+    await proc.stop(10_000);
+  }
 }
 
 async function withNamespace(t: TestContext, fn: (client: KubeClient, namespace: string) => Promise<void>) {
@@ -183,7 +251,7 @@ async function reached(client: KubeClient, namespace: string, name: string, stag
 }
 
 void test(
-  'the operator stopped at random points during ten sessions and started again leaves every session ended, one Snapshot per repository and no orphan Job',
+  'the operator killed or stopped at random points during ten sessions and started again leaves every session ended, one Snapshot per repository and no orphan Job',
   { timeout: TIMEOUT },
   async (t) => {
     const restic = requireBinary(binaryPaths().restic, 'restic');
@@ -191,8 +259,8 @@ void test(
     t.diagnostic(`seed ${seed} (CAIRN_TEST_SEED=${seed} replays this order of stops)`);
     const rand = random(seed);
     const s3 = await startMinio(t);
-    let operator: Operator | undefined = await startTestOperator();
-    t.after(() => operator?.stop());
+    let operator: ManagedProcess | undefined = (await startOperatorProcess()).proc;
+    t.after(() => operator?.stop(2000));
     await withNamespace(t, async (client, namespace) => {
       const { bc } = await createBackupObjects(client, namespace, s3);
       // The first run, which the configuration triggers once Ready, ends before the stops begin.
@@ -208,7 +276,7 @@ void test(
       for (let i = 0; i < 10; i++) {
         const name = backupSessionName(bc, SESSION, new Date(base + i * 1000));
         names.push(name);
-        if (!operator) operator = await startTestOperator();
+        operator ??= (await startOperatorProcess()).proc;
         await client.create(KUBESTASH.backupSessions, backupSession(namespace, bc, name), { namespace });
         const stage = STAGES[Math.floor(rand() * STAGES.length)] ?? 'created';
         await waitFor(async () => ((await reached(client, namespace, name, stage)) ? true : undefined), {
@@ -216,11 +284,11 @@ void test(
           timeoutMs: 120_000,
           intervalMs: 20,
         });
-        // A random moment after the stage, not a wait for anything: the stop may land inside a reconcile
-        // (stopping aborts the running reconciles' API calls at their next await).
+        // A random moment after the stage, not a wait for anything: the end may land inside a reconcile.
         await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 300)));
+        const crash = rand() < 0.6;
         const t0 = performance.now();
-        await operator.stop();
+        await endOperatorProcess(operator, crash);
         operator = undefined;
         // Half of the stops last until the Job has ended, so the operator finds a finished Job on its return.
         const untilJobEnded = rand() < 0.5;
@@ -233,11 +301,18 @@ void test(
             },
           );
         }
-        // Some starts are cut short by another stop before the operator settles.
-        if (rand() < 0.3) await (await startTestOperator()).stop();
-        operator = await startTestOperator();
+        // Some starts crash before the operator settles (loading, syncing its informers, taking the Lease).
+        let cut = '';
+        if (rand() < 0.3) {
+          const early = await startOperatorProcess(false);
+          const afterMs = 500 + Math.floor(rand() * 3000);
+          await new Promise((resolve) => setTimeout(resolve, afterMs));
+          await endOperatorProcess(early.proc, true);
+          cut = `, a start killed after ${afterMs} ms`;
+        }
+        operator = (await startOperatorProcess()).proc;
         log.push(
-          `run ${i}: stopped at ${stage}, down ${Math.round(performance.now() - t0)} ms${untilJobEnded ? ' (until the Job ended)' : ''}`,
+          `run ${i}: ${crash ? 'killed' : 'stopped'} at ${stage}, down ${Math.round(performance.now() - t0)} ms${untilJobEnded ? ' until the Job ended' : ''}${cut}`,
         );
         await waitForTerminal(client, namespace, name, 180_000);
       }
