@@ -78,6 +78,8 @@ export function gcsStorageOptions(secret: SecretData, options: BackendOptions): 
   if (emulator !== undefined) {
     out.apiEndpoint = emulator;
     out.useAuthWithCustomEndpoint = false;
+    // Never sent to an emulator; passing it only makes the SDK warn about the deprecated option per client.
+    delete out.credentials;
   }
   return out;
 }

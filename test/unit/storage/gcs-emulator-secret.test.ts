@@ -35,3 +35,15 @@ test('STORAGE_EMULATOR_HOST in a GCS storage Secret reaches restic’s environme
   assert.equal(target.env.GOOGLE_ACCESS_TOKEN, 'token-for-the-emulator');
   assert.ok(!target.secrets.includes('http://127.0.0.1:4443'));
 });
+
+test('the service-account key is validated but not handed to the SDK when an emulator is called', () => {
+  const key = JSON.stringify({ type: 'service_account', project_id: 'from-key' });
+  const options = gcsStorageOptions({ ...SECRET, GOOGLE_SERVICE_ACCOUNT_JSON_KEY: key }, {});
+  assert.equal(options.credentials, undefined);
+  assert.equal(options.projectId, 'p');
+  assert.throws(
+    () => gcsStorageOptions({ ...SECRET, GOOGLE_SERVICE_ACCOUNT_JSON_KEY: 'nope' }, {}),
+    /not a JSON/,
+  );
+  assert.ok(gcsStorageOptions({ GOOGLE_SERVICE_ACCOUNT_JSON_KEY: key }, {}).credentials);
+});
