@@ -2,8 +2,8 @@
 // only what a reader of a guide supplies: the Secrets, the values of placeholders, the namespaces (each
 // guide's `demo`, `kubestash`, `demo-a` … get a name of their own, since the guides reuse object names), the
 // objects a guide backs up without creating them, the ServiceAccount a guide's BackupConfiguration names
-// where its RBAC creates it elsewhere or misspelt, and the storage stanza of each BackupStorage: MinIO, or a
-// local hostPath volume in a temp directory. Each guide's first BackupSession (the one a BackupConfiguration
+// where its RBAC creates it elsewhere or misspelt, and the storage stanza of each BackupStorage: MinIO,
+// fake-gcs-server (its Secret carries STORAGE_EMULATOR_HOST) or a local hostPath volume in a temp directory. Each guide's first BackupSession (the one a BackupConfiguration
 // triggers when it becomes Ready) must end Succeeded with a Succeeded Snapshot; the storage must hold exactly
 // the backend layout of the API reference §4, whose manifest repository the `restic` CLI opens with the
 // password and whose dump holds what the guide's filters select. A second cluster with a BackupStorage on the
@@ -23,10 +23,10 @@ import { K8S, KUBESTASH, type ResourceType } from '../../src/api/resource-type.t
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
-import { createBackend } from '../../src/storage/backend.ts';
+import { createBackend, type StorageBackend } from '../../src/storage/backend.ts';
 import { resolveStorage } from '../../src/storage/resolve.ts';
 import { adminClient, failureReport } from '../harness/cluster.ts';
-import { startMinio, type MinioServer } from '../harness/objectstores.ts';
+import { startFakeGcs, startMinio, type FakeGcsServer, type MinioServer } from '../harness/objectstores.ts';
 import { startSecondCluster } from '../harness/second-cluster.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,6 +76,8 @@ interface Guide {
   namespaces: string[];
   /** Set on the variant whose BackupStorage is a local volume (a hostPath in a temp directory). */
   local?: boolean;
+  /** Set on the variant whose BackupStorage is GCS (fake-gcs-server). */
+  gcs?: boolean;
   /** Creates what the guide's reader already has (the application guide backs up a Deployment it does not create). */
   given?: (ns: Record<string, string>) => Promise<void>;
 }
@@ -156,17 +158,20 @@ const GUIDES: Guide[] = [
 ];
 
 /**
- * What runs: the cluster-resources guides on MinIO and on a local volume. The kubedump-v1 guides (cluster,
+ * What runs: the cluster-resources guides on MinIO and on a local volume, and the filtering guide on GCS. The kubedump-v1 guides (cluster,
  * namespace, application) are not run yet: their Job runs as the jobTemplate's ServiceAccount, which the
  * guides grant only get and list, and Cairn does not yet grant that ServiceAccount what the Job itself needs
  * (writing its Snapshots' status), so each of their runs ends Failed. KubeStash binds its backup-job role to
  * that ServiceAccount; once Cairn does, they join this list unchanged.
  */
 const RUN_KEYS = ['cr-full', 'cr-filtering'];
-const RUNS: Guide[] = GUIDES.filter((g) => RUN_KEYS.includes(g.key)).flatMap((g) => [
-  g,
-  { ...g, key: `${g.key}-local`, local: true },
-]);
+const RUNS: Guide[] = [
+  ...GUIDES.filter((g) => RUN_KEYS.includes(g.key)).flatMap((g) => [
+    g,
+    { ...g, key: `${g.key}-local`, local: true },
+  ]),
+  { ...GUIDES.find((g) => g.key === 'cr-filtering')!, key: 'cr-filtering-gcs', gcs: true },
+];
 
 /** The namespaces of a guide, renamed for this run. */
 function namespaceMap(g: Guide): Record<string, string> {
@@ -187,6 +192,15 @@ function renamed(text: string, ns: Record<string, string>): string {
 }
 
 let s3: MinioServer;
+let gcs: FakeGcsServer;
+/** A service-account key as a reader would paste it; fake-gcs-server never checks it. */
+const GCS_KEY = JSON.stringify({
+  type: 'service_account',
+  project_id: 'cairn-test',
+  client_email: 'kubestash@cairn-test.iam.gserviceaccount.com',
+  private_key_id: randomBytes(8).toString('hex'),
+  private_key: `planted-not-a-key-${randomBytes(12).toString('hex')}`,
+});
 let restic = '';
 let work = '';
 const client: KubeClient = adminClient();
@@ -194,8 +208,8 @@ const clusterScoped: { r: ResourceType; name: string }[] = [];
 const namespaces: string[] = [];
 
 /**
- * The stanza standing in for a guide's storage stanza: MinIO (its prefix: the guide's key; its Secret: the
- * guide's), or for a local variant a hostPath volume in this run's temp directory.
+ * The stanza standing in for a guide's storage stanza: MinIO or fake-gcs-server (its prefix: the guide's
+ * key; its Secret: the guide's), or for a local variant a hostPath volume in this run's temp directory.
  */
 function storageStanza(guide: Guide, stanza: Record<string, unknown>): Record<string, unknown> {
   if (guide.local) {
@@ -207,6 +221,7 @@ function storageStanza(guide: Guide, stanza: Record<string, unknown>): Record<st
   const provider = String(stanza.provider);
   const secretName =
     (stanza[provider] as { secretName?: string } | undefined)?.secretName ?? 'storage-secret';
+  if (guide.gcs) return { provider: 'gcs', gcs: { bucket: BUCKET, prefix: guide.key, secretName } };
   return {
     provider: 's3',
     s3: { endpoint: s3.endpoint, bucket: BUCKET, region: s3.region, prefix: guide.key, secretName },
@@ -369,7 +384,8 @@ async function runGuide(g: Guide): Promise<Outcome> {
   const objects = guideObjects(g, ns);
   const demo = ns.demo!;
   const storage = objects.find((o) => o.kind === 'BackupStorage')!;
-  const secretName = (storage.spec?.storage as { s3?: { secretName: string } }).s3?.secretName;
+  const stanza = storage.spec?.storage as Record<string, { secretName?: string } | undefined>;
+  const secretName = (stanza.s3 ?? stanza.gcs)?.secretName;
   if (g.local) mkdirSync(localRoot(g), { recursive: true });
   const secret = (name: string, data: Record<string, string>): Obj => ({
     apiVersion: 'v1',
@@ -381,7 +397,7 @@ async function runGuide(g: Guide): Promise<Outcome> {
   const bcName = bc.metadata?.name ?? '';
   await g.given?.(ns);
   for (const o of [
-    ...(secretName ? [secret(secretName, s3.secretData)] : []),
+    ...(secretName ? [secret(secretName, g.gcs ? gcsSecretData() : s3.secretData)] : []),
     secret('encrypt-secret', { RESTIC_PASSWORD: PASSWORD }),
     ...jobServiceAccount(objects, bc),
     ...objects,
@@ -426,6 +442,20 @@ function resticEnv(): NodeJS.ProcessEnv {
     RESTIC_CACHE_DIR: join(work, 'restic-cache'),
     RESTIC_PASSWORD: PASSWORD,
     ...s3.resticEnv,
+    ...gcs.resticEnv,
+  };
+}
+
+/**
+ * The GCS storage Secret a reader of a guide writes (project and service-account key, which Cairn requires),
+ * with the two Cairn extensions that point the storage and restic at fake-gcs-server instead of Google.
+ */
+function gcsSecretData(): Record<string, string> {
+  return {
+    ...gcs.secretData,
+    GOOGLE_SERVICE_ACCOUNT_JSON_KEY: GCS_KEY,
+    GOOGLE_ACCESS_TOKEN: gcs.resticEnv.GOOGLE_ACCESS_TOKEN!,
+    STORAGE_EMULATOR_HOST: gcs.endpoint,
   };
 }
 
@@ -436,18 +466,26 @@ function localRoot(g: Guide): string {
 function resticRepo(o: Outcome): string {
   const path = `${o.directory}/repository/v1/frequent-backup/manifest`;
   if (o.guide.local) return join(localRoot(o.guide), path);
+  if (o.guide.gcs) return `gs:${BUCKET}:/${o.guide.key}/${path}`;
   return `s3:${s3.endpoint}/${BUCKET}/${o.guide.key}/${path}`;
 }
 
+/** The bucket of a guide's object store, read through src/storage. */
+function bucketOf(g: Guide, backends: { s3: StorageBackend; gcs: StorageBackend }): StorageBackend {
+  return g.gcs ? backends.gcs : backends.s3;
+}
+
 /** Every file of a guide's storage, as `<guide key>/<path from the storage root>` (the bucket's keys). */
-function storageKeys(g: Guide, bucketKeys: string[]): string[] {
-  if (!g.local) return bucketKeys.filter((k) => k.startsWith(`${g.key}/`));
-  return filesUnder(localRoot(g)).map((f) => `${g.key}/${relative(localRoot(g), f)}`);
+async function storageKeys(g: Guide, bucket: StorageBackend): Promise<string[]> {
+  if (g.local) return filesUnder(localRoot(g)).map((f) => `${g.key}/${relative(localRoot(g), f)}`);
+  const keys: string[] = [];
+  for await (const k of bucket.list(g.key)) keys.push(k);
+  return keys;
 }
 
 /** A small file of a guide's storage (by its key from storageKeys). */
-async function storageFile(g: Guide, key: string, read: (k: string) => Promise<Buffer>): Promise<string> {
-  if (!g.local) return (await read(key)).toString('utf8');
+async function storageFile(g: Guide, key: string, bucket: StorageBackend): Promise<string> {
+  if (!g.local) return (await bucket.get(key)).toString('utf8');
   return readFileSync(join(localRoot(g), key.slice(g.key.length + 1)), 'utf8');
 }
 
@@ -492,8 +530,8 @@ function filesUnder(dir: string): string[] {
 before(async () => {
   restic = requireBinary(binaryPaths().restic, 'restic');
   work = mkdtempSync(join(tmpdir(), 'cairn-guides-'));
-  s3 = await startMinio();
-  await s3.createBucket(BUCKET);
+  [s3, gcs] = await Promise.all([startMinio(), startFakeGcs()]);
+  await Promise.all([s3.createBucket(BUCKET), gcs.createBucket(BUCKET)]);
 });
 
 after(async () => {
@@ -520,34 +558,47 @@ after(async () => {
   );
   for (const n of namespaces) await client.delete(K8S.namespaces, n).catch(() => undefined);
   for (const c of clusterScoped) await client.delete(c.r, c.name).catch(() => undefined);
-  await s3?.dispose();
+  await Promise.all([s3?.dispose(), gcs?.dispose()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test(
-  'the cluster-resources guides (full cluster, filtering), applied as written on MinIO and on a local volume, back up Succeeded into exactly the layout of §4; restic opens each repository with the password and its dump holds what the guide selects; a second cluster syncing the bucket lists the Repository and Snapshot with the phases the first recorded; no credential shows up anywhere but restic’s own files',
+  'the cluster-resources guides (full cluster, filtering), applied as written on MinIO, on a local volume and (filtering) on fake-gcs-server, back up Succeeded into exactly the layout of §4; restic opens each repository with the password and its dump holds what the guide selects; a second cluster syncing the bucket lists the Repository and Snapshot with the phases the first recorded; no credential shows up anywhere but restic’s own files',
   { timeout: 600_000 },
   async (t) => {
     const dir = process.env.CAIRN_TEST_DIR ?? '';
     try {
       const outcomes = await Promise.all(RUNS.map((g) => runGuide(g)));
-      const keys = await s3.keys(BUCKET);
-      const secretValues = [PASSWORD, s3.secretAccessKey, s3.accessKeyId];
-      const backend = await createBackend(
-        resolveStorage({
-          provider: 's3',
-          s3: { endpoint: s3.endpoint, bucket: BUCKET, region: s3.region, secretName: 'x' },
-        }),
-        s3.secretData,
-        s3.backendOptions,
-      );
+      const secretValues = [
+        PASSWORD,
+        s3.secretAccessKey,
+        s3.accessKeyId,
+        GCS_KEY,
+        gcs.resticEnv.GOOGLE_ACCESS_TOKEN!,
+      ];
+      const backends = {
+        s3: await createBackend(
+          resolveStorage({
+            provider: 's3',
+            s3: { endpoint: s3.endpoint, bucket: BUCKET, region: s3.region, secretName: 'x' },
+          }),
+          s3.secretData,
+          s3.backendOptions,
+        ),
+        gcs: await createBackend(
+          resolveStorage({ provider: 'gcs', gcs: { bucket: BUCKET, secretName: 'x' } }),
+          gcs.secretData,
+          gcs.backendOptions,
+        ),
+      };
       try {
         for (const o of outcomes) {
-          const own = storageKeys(o.guide, keys);
+          const bucket = bucketOf(o.guide, backends);
+          const own = await storageKeys(o.guide, bucket);
           checkLayout(o, own);
           // Backend files other than restic's own: the small YAML records.
           for (const k of own.filter((x) => x.endsWith('.yaml') && !x.includes('/repository/v1/'))) {
-            const text = await storageFile(o.guide, k, (x) => backend.get(x));
+            const text = await storageFile(o.guide, k, bucket);
             for (const v of secretValues)
               assert.ok(!text.includes(v), `backend file ${k} holds a credential`);
           }
@@ -571,7 +622,7 @@ test(
           }
         }
       } finally {
-        await backend.close();
+        await Promise.all([backends.s3.close(), backends.gcs.close()]);
       }
 
       // A second cluster on the same bucket and prefix sees the Repository and Snapshot with their phases.
