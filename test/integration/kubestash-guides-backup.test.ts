@@ -428,6 +428,29 @@ async function runGuide(g: Guide): Promise<Outcome> {
     'Succeeded',
     `guide ${g.key}: BackupSession ${session.metadata?.name} ${JSON.stringify(session.status)}\nBackupConfiguration: ${JSON.stringify(live.status)}`,
   );
+  // Paused, as a reader would once done, so that no run the schedule starts writes to the storage while
+  // it is checked; a run started before the pause is let finish.
+  await client.patch(
+    KUBESTASH.backupConfigurations,
+    bcName,
+    { spec: { paused: true } },
+    { type: 'merge', namespace: demo },
+  );
+  await waitFor(
+    async () => {
+      const list = await client.list<Obj>(KUBESTASH.backupSessions, {
+        namespace: demo,
+        labelSelector: `kubestash.com/invoker-name=${bcName}`,
+      });
+      const terminal = ['Succeeded', 'Failed', 'Skipped'];
+      return list.items.every((s) => terminal.includes(String(s.status?.phase))) ? true : undefined;
+    },
+    {
+      what: `guide ${g.key}: every BackupSession of ${demo}/${bcName} to end`,
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+    },
+  );
   const snaps = await client.list<Obj>(KUBESTASH.snapshots, { namespace: demo });
   const snapshot = snaps.items.find((s) => s.spec?.backupSession === session.metadata?.name);
   assert.ok(snapshot, `guide ${g.key}: the Snapshot of ${session.metadata?.name}`);
