@@ -728,8 +728,18 @@ test(
         }
       }
       for (const f of [join(dir, 'logs', 'operator.log'), second.operatorLog]) {
-        if (existsSync(f)) seen.push({ what: f, text: readFileSync(f, 'utf8') });
+        seen.push({ what: f, text: readFileSync(f, 'utf8') });
       }
+      for (const kind of ['Job ', 'Event ', 'Snapshot ', 'second cluster Snapshot ']) {
+        assert.ok(
+          seen.some((x) => x.what.startsWith(kind)),
+          `the credential scan read a ${kind.trim()}`,
+        );
+      }
+      assert.ok(
+        seen.some((x) => x.what.endsWith('.log') && x.what.includes('/pods/')),
+        'the credential scan read container logs',
+      );
       for (const { what, text } of seen) {
         for (const v of secretValues) assert.ok(!text.includes(v), `${what} holds a credential`);
       }
