@@ -1,4 +1,5 @@
-// One backup session, two repositories on two backends (a local hostPath volume and S3 on MinIO): the real
+// One backup session, two repositories on two backends (a local hostPath volume and S3 on MinIO), its Job
+// running as a ServiceAccount the user made with get and list only (as KubeStash's guides do): the real
 // backup Job uploads the same dump tree to both, and plain `restic ls latest` of each repository lists
 // exactly the files of the dump tree, at the hostPath its Snapshot reports.
 import assert from 'node:assert/strict';
@@ -58,6 +59,32 @@ async function setup(client: KubeClient, namespace: string, app: string, minio: 
     provider: 's3',
     s3: { ...minio.storageSpec('two', namespace).s3, secretName: 's3-cred' },
   });
+  await create(K8S.serviceAccounts, { metadata: { name: 'resource-reader', namespace } });
+  await client.apply(
+    K8S.clusterRoles,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `resource-reader-${namespace}` },
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list'] }],
+    },
+    { fieldManager: 'cairn-test' },
+  );
+  await client.apply(
+    K8S.clusterRoleBindings,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `resource-reader-${namespace}` },
+      subjects: [{ kind: 'ServiceAccount', name: 'resource-reader', namespace }],
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: `resource-reader-${namespace}`,
+      },
+    },
+    { fieldManager: 'cairn-test' },
+  );
   await create(KUBESTASH.retentionPolicies, {
     apiVersion: 'storage.kubestash.com/v1alpha1',
     kind: 'RetentionPolicy',
@@ -87,6 +114,8 @@ async function setup(client: KubeClient, namespace: string, app: string, minio: 
           })),
           addon: {
             name: 'kubedump-addon',
+            // The user's own ServiceAccount, as KubeStash's guides name it: it may only get and list.
+            jobTemplate: { spec: { serviceAccountName: 'resource-reader' } },
             tasks: [
               {
                 name: 'manifest-backup',
@@ -119,13 +148,17 @@ function tree(root: string): string[] {
 }
 
 clusterTest(
-  'one session with a local and an S3 repository uploads the same dump tree to both, and restic ls latest of each lists exactly its files',
+  "one session with a local and an S3 repository, run as the user's get-and-list ServiceAccount, uploads the same dump tree to both, and restic ls latest of each lists exactly its files",
   async ({ client, namespace }, t) => {
     const minio = s3;
     assert.ok(minio, 'MinIO started');
     const app = `${namespace}-app`;
     await client.create(K8S.namespaces, { metadata: { name: app } });
-    t.after(() => client.delete(K8S.namespaces, app).then(() => undefined));
+    t.after(async () => {
+      await client.delete(K8S.namespaces, app);
+      await client.delete(K8S.clusterRoleBindings, `resource-reader-${namespace}`);
+      await client.delete(K8S.clusterRoles, `resource-reader-${namespace}`);
+    });
     for (const name of ['alpha', 'beta', 'gamma'])
       await client.create(
         K8S.configMaps,
@@ -154,6 +187,14 @@ clusterTest(
       `the session ended ${String(session.status?.phase)}: ${JSON.stringify(snapshots.map((s) => s.status))}`,
     );
     assert.equal(snapshots.length, 2);
+    const job = await client.get<
+      KubeObject & { spec?: { template?: { spec?: { serviceAccountName?: string } } } }
+    >(K8S.jobs, session.metadata?.name ?? '', namespace);
+    assert.equal(
+      job.spec?.template?.spec?.serviceAccountName,
+      'resource-reader',
+      "the Job ran as the user's account",
+    );
 
     const dumpTree = tree(join(work, 'scratch', 'manifest'));
     assert.ok(

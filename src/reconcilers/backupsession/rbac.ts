@@ -1,5 +1,6 @@
-// The least-privilege identity of a session's backup Jobs when the Addon's jobTemplate names no
-// ServiceAccount (pure). One ServiceAccount per session of a BackupConfiguration, reused by every run:
+// The least-privilege identity of a session's backup Jobs (pure). When the Addon's jobTemplate names no
+// ServiceAccount, one per session of a BackupConfiguration, reused by every run, with the Roles and the
+// dump reader below; when it names the user's own, that account is bound to the Roles only:
 // - a Role in the session's namespace: read BackupSessions and its BackupConfiguration, read the
 //   Snapshots and write their status, read its Repositories, BackupStorages and the Secrets they name, and
 //   list pods and Jobs (to judge a stale restic lock);
@@ -7,7 +8,7 @@
 //   references cannot cross namespaces; labelled with the invoker for cleanup);
 // - the ClusterRole cairn-kubedump-reader (get/list on everything, installed with Cairn) bound for the
 //   dump's scope (dumpScope: today the whole cluster, by a ClusterRoleBinding).
-import { controllerReference, invokerLabels } from '../../api/backup-names.ts';
+import { backupJobServiceAccountName, controllerReference, invokerLabels } from '../../api/backup-names.ts';
 import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH, type ResourceType } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
@@ -32,6 +33,12 @@ export interface RbacInput {
   configuration: ConfigurationObject;
   spec: SessionSpec;
   serviceAccount: string;
+  /**
+   * False when the jobTemplate names the user's own ServiceAccount: it is bound to the session's Role (the
+   * Snapshot status writes and reads the task needs) but neither created nor given the dump reader, so
+   * what it may dump stays what its owner granted.
+   */
+  managed?: boolean;
   /** BackupStorages by `namespace/name` (for the Secret each names). */
   storage: (namespace: string, name: string) => KubeObject | undefined;
 }
@@ -139,19 +146,24 @@ export function sessionRbac(i: RbacInput): RbacObject[] {
     }),
   ];
   const subject = { kind: 'ServiceAccount', name: i.serviceAccount, namespace: ns };
+  const managed = i.managed ?? true;
   const foreignName = validNameWithPrefixAndSuffix('backup', `${ns}-${bcName}`, i.spec.name);
-  const meta = (n: string, name = n === ns ? i.serviceAccount : foreignName) => ({
+  // A Role for a named ServiceAccount takes the session's own name, never the user's account's.
+  const localName = managed ? i.serviceAccount : backupJobServiceAccountName(bcName, i.spec.name);
+  const meta = (n: string, name = n === ns ? localName : foreignName) => ({
     name,
     namespace: n,
     labels,
     ...(n === ns ? { ownerReferences: owner } : {}),
   });
-  const out: RbacObject[] = [
-    {
-      resource: K8S.serviceAccounts,
-      object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ns) },
-    },
-  ];
+  const out: RbacObject[] = managed
+    ? [
+        {
+          resource: K8S.serviceAccounts,
+          object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ns) },
+        },
+      ]
+    : [];
   for (const [n, rules] of sessionRules(i)) {
     out.push({
       resource: K8S.roles,
@@ -168,6 +180,7 @@ export function sessionRbac(i: RbacInput): RbacObject[] {
       },
     });
   }
+  if (!managed) return out;
   const scope = dumpScope(bc, i.spec);
   const readerRef = {
     apiGroup: 'rbac.authorization.k8s.io',

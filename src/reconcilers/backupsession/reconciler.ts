@@ -173,16 +173,15 @@ export class BackupSessionReconciler implements Reconciler {
           ...(deadline ? { deadline } : {}),
           now,
         });
-        if (sa.managed) {
-          const rbac = sessionRbac({
-            configuration,
-            spec,
-            serviceAccount: sa.name,
-            storage: (n, s) => src.storages.get(s, n),
-          });
-          for (const o of rbac)
-            await client.apply(o.resource, o.object, { fieldManager: FIELD_MANAGER, force: true });
-        }
+        const rbac = sessionRbac({
+          configuration,
+          spec,
+          serviceAccount: sa.name,
+          managed: sa.managed,
+          storage: (n, s) => src.storages.get(s, n),
+        });
+        for (const o of rbac)
+          await client.apply(o.resource, o.object, { fieldManager: FIELD_MANAGER, force: true });
         job = await client.create(K8S.jobs, body, { namespace });
       } catch (err) {
         if (!(err instanceof ExecutorError)) throw err;
