@@ -68,10 +68,16 @@ export function q(s: string): string {
 
 /**
  * True when `live` already holds every field `desired` sets, with the same value (objects compared key by
- * key, recursively; arrays and scalars whole). Fields only `live` has — defaults, status, other managers' —
- * do not matter: a server-side apply of `desired` would change nothing.
+ * key, recursively; arrays of the same length element by element, in order; scalars whole). Fields only
+ * `live` has — defaults the server adds (also inside list items such as containers), status, other
+ * managers' — do not matter: a server-side apply of `desired` would change nothing.
  */
 export function holds(live: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return (
+      Array.isArray(live) && live.length === desired.length && desired.every((d, i) => holds(live[i], d))
+    );
+  }
   if (isObject(desired)) {
     return isObject(live) && Object.keys(desired).every((k) => holds(live[k], desired[k]));
   }

@@ -169,6 +169,13 @@ export class BackupConfigurationReconciler implements Reconciler {
     }
     const cronJobs = new Map<string, KubeObject>();
     for (const s of plan.schedulers) {
+      // Its identity is applied before the CronJob, so a CronJob the cache already shows as wanted had
+      // them applied too (their content changes with the CronJob's, e.g. the image of a new version).
+      const live = this.#o.sources.cronJobs.get(s.cronJob.metadata?.name ?? '', namespace);
+      if (live && holds(live, { metadata: s.cronJob.metadata, spec: s.cronJob.spec })) {
+        cronJobs.set(s.session, live);
+        continue;
+      }
       const [sa, role, binding] = s.rbac;
       if (sa) await apply(K8S.serviceAccounts, sa);
       if (role) await apply(K8S.roles, role);
@@ -302,6 +309,9 @@ export function backupConfigurationController(
   return new Controller({
     kind: 'BackupConfiguration',
     reconciler: new BackupConfigurationReconciler(o),
+    // A reconcile is mostly waiting on API round trips (server-side applies of its children): four keys
+    // at once (never one key twice) keep a burst of new configurations from queueing behind each other.
+    concurrency: 4,
     primary: src.configurations,
     owns: [
       {
