@@ -2,7 +2,8 @@
 // backend (written when missing or when the spec changed, so another cluster can recreate the object from
 // the bucket), and keeps the status that its Snapshots decide: recent Snapshots, last backup time, count,
 // size, integrity and component paths. Phase follows RepositoryInitialized (src/api/repository-phase.ts).
-// A Snapshot change runs its Repository at once; so does a change of the storage or its Secret.
+// A Snapshot change runs its Repository at once; so does a change of the storage or its Secret. Deletion
+// follows spec.deletionPolicy through the cleanup finalizer (./deletion.ts).
 import { BackupStorageCondition, BackupStoragePhase } from '../../api/backupstorage-phase.ts';
 import { findCondition } from '../../api/conditions.ts';
 import { KUBESTASH } from '../../api/resource-type.ts';
@@ -29,8 +30,9 @@ import {
 } from '../backupstorage/backend.ts';
 import { usesStorage, type RepositoryObject } from '../backupstorage/plan.ts';
 import { backupStorageSources } from '../backupstorage/reconciler.ts';
-import { ensureStorageJob, storageJobRequeueMs } from '../storage-job/ensure.ts';
+import { ensureStorageJob, storageJobRequeueMs, type StorageJobDeps } from '../storage-job/ensure.ts';
 import { servedKey } from '../storage-job/job.ts';
+import { reconcileRepositoryFinalizer } from './deletion.ts';
 import {
   belongsTo,
   planRepositoryStatus,
@@ -92,8 +94,15 @@ export class RepositoryReconciler implements Reconciler {
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
     const { namespace, name } = parseKey(key);
     const { sources, client } = this.#o;
-    const repo = sources.repositories.get(name, namespace);
-    if (!repo || repo.metadata?.deletionTimestamp) return;
+    const cached = sources.repositories.get(name, namespace);
+    if (!cached) return;
+    const finalizer = await reconcileRepositoryFinalizer(
+      { client, sources, ...this.#jobDeps(), now: () => this.#o.now?.() ?? new Date() },
+      cached,
+      signal,
+    );
+    if ('done' in finalizer) return finalizer.done;
+    const repo = finalizer.live;
     const init = await this.#initialize(repo);
     const snaps = sources.snapshots.list(namespace).filter((s) => belongsTo(s, repo));
     const next = planRepositoryStatus(repo, snaps, init, this.#o.now?.() ?? new Date());
@@ -107,6 +116,21 @@ export class RepositoryReconciler implements Reconciler {
     if (init.state === 'unknown')
       return { requeueAfterMs: storageJobRequeueMs({ state: 'pending', message: '' }) };
     if (init.state !== 'ok') return { requeueAfterMs: this.#o.retryMs ?? 60_000 };
+  }
+
+  /** What the storage Jobs need, when this reconciler was given a Job informer and an image. */
+  #jobDeps(): { jobs?: StorageJobDeps } {
+    const { jobs } = this.#o.sources;
+    if (!jobs || !this.#o.image) return {};
+    return {
+      jobs: {
+        client: this.#o.client,
+        jobs,
+        image: this.#o.image,
+        retryMs: this.#o.retryMs ?? 60_000,
+        ...(this.#o.now ? { now: this.#o.now } : {}),
+      },
+    };
   }
 
   /** Makes sure repository.yaml is in the backend; says why not otherwise. */

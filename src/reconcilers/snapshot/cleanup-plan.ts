@@ -30,6 +30,7 @@ export type CleanupRepositoryObject = KubeObject & {
   spec?: {
     storageRef?: { name: string; namespace?: string };
     encryptionSecret?: { name: string; namespace?: string };
+    deletionPolicy?: string;
   };
 };
 export type CleanupJobObject = KubeObject & {
@@ -99,6 +100,11 @@ export function deletionStep(i: DeletionInput): DeletionStep {
     };
   }
   const job = i.job;
+  // The Repository's own WipeOut removes its whole directory, this Snapshot's data with it: no Job of
+  // ours should start under it (one already running is waited for, here and by the Repository).
+  const repoWipedOut =
+    Boolean(i.repository.metadata?.deletionTimestamp) && i.repository.spec?.deletionPolicy === 'WipeOut';
+  if (!job && repoWipedOut) return { kind: 'release' };
   if (!job) return { kind: 'run-job' };
   const conditions = job.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { kind: 'done' };
