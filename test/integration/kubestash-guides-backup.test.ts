@@ -158,13 +158,12 @@ const GUIDES: Guide[] = [
 ];
 
 /**
- * What runs: the cluster-resources guides on MinIO and on a local volume, and the filtering guide on GCS. The kubedump-v1 guides (cluster,
- * namespace, application) are not run yet: their Job runs as the jobTemplate's ServiceAccount, which the
- * guides grant only get and list, and Cairn does not yet grant that ServiceAccount what the Job itself needs
- * (writing its Snapshots' status), so each of their runs ends Failed. KubeStash binds its backup-job role to
- * that ServiceAccount; once Cairn does, they join this list unchanged.
+ * What runs: every guide on MinIO and on a local volume, and the filtering guide on GCS. The kubedump-v1
+ * guides run their Job as the jobTemplate's ServiceAccount, which they grant only get and list; Cairn binds
+ * the session's Role to it (reading the session, writing its Snapshots' status), as KubeStash binds its
+ * backup-job role.
  */
-const RUN_KEYS = ['cr-full', 'cr-filtering'];
+const RUN_KEYS = ['kd-cluster', 'kd-namespace', 'kd-application', 'cr-full', 'cr-filtering'];
 const RUNS: Guide[] = [
   ...GUIDES.filter((g) => RUN_KEYS.includes(g.key)).flatMap((g) => [
     g,
@@ -586,7 +585,7 @@ after(async () => {
 });
 
 test(
-  'the cluster-resources guides (full cluster, filtering), applied as written on MinIO, on a local volume and (filtering) on fake-gcs-server, back up Succeeded into exactly the layout of §4; restic opens each repository with the password and its dump holds what the guide selects; a second cluster syncing the bucket lists the Repository and Snapshot with the phases the first recorded; no credential shows up anywhere but restic’s own files',
+  'the kubedump guides (v1 cluster, namespace, application; full cluster, filtering), applied as written on MinIO, on a local volume and (filtering) on fake-gcs-server, back up Succeeded into exactly the layout of §4; restic opens each repository with the password and its dump holds what the guide selects; a second cluster syncing the bucket lists the Repository and Snapshot with the phases the first recorded; no credential shows up anywhere but restic’s own files',
   { timeout: 600_000 },
   async (t) => {
     const dir = process.env.CAIRN_TEST_DIR ?? '';
