@@ -31,6 +31,7 @@ import { initLocalStorage, localVolumeProblem, wipeLocalStorage } from './local.
 import type { StorageJobDeps } from '../storage-job/ensure.ts';
 import { servedKey } from '../storage-job/job.ts';
 import { syncRepositories } from './sync.ts';
+import { wipeObjectStore } from './wipe.ts';
 import type { ResolvedStorage } from '../../storage/types.ts';
 import {
   backendMetaYaml,
@@ -104,12 +105,16 @@ export class BackupStorageReconciler implements Reconciler {
     if (bs.metadata?.deletionTimestamp) {
       const doomed = bs;
       const jobs = this.#jobDeps();
+      const local = isLocal(doomed);
       return finalizeDeletion(
         client,
         doomed,
         sources.repositories.list().filter((r) => usesStorage(r, doomed)),
         signal,
-        jobs && isLocal(doomed) ? () => wipeLocalStorage(jobs, doomed, signal) : undefined,
+        local
+          ? jobs && (() => wipeLocalStorage(jobs, doomed, signal))
+          : () => wipeObjectStore(doomed, this.#secretOf(doomed)),
+        local,
       );
     }
     const finalizers = bs.metadata?.finalizers ?? [];
@@ -187,6 +192,13 @@ export class BackupStorageReconciler implements Reconciler {
     }
     if (init.state === 'pending') return { requeueAfterMs: 5_000 };
     return { requeueAfterMs: this.#o.resyncMs ?? 300_000 };
+  }
+
+  /** The storage's credential Secret from the cache, when its spec names one. */
+  #secretOf(bs: BackupStorageObject): SecretObject | undefined {
+    const r = resolveSpec(bs);
+    const name = isProblem(r) ? undefined : secretNameOf(r);
+    return name ? this.#o.sources.secrets.get(name, bs.metadata?.namespace) : undefined;
   }
 
   /** What the storage Jobs need, when this reconciler was given a Job informer and an image. */
