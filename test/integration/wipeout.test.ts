@@ -1,0 +1,241 @@
+// deletionPolicy WipeOut removes real data, and only the data it names: a BackupConfiguration with two
+// repositories (one WipeOut, one Delete) backs up once; deleting it deletes both Repositories, and only the
+// WipeOut one's directory is gone from the backend, while the storage's metadata.yaml and the Delete one's
+// repository.yaml, Snapshot records and restic repository stay. Then the WipeOut BackupStorage itself is
+// deleted and nothing is left under its prefix. On MinIO (through the storage SDK) and on a local hostPath
+// volume (through `cairn storage remove-tree` Jobs).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { TestContext } from 'node:test';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
+import { waitFor } from '../../src/devcluster/probe.ts';
+import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import { clusterTest } from '../harness/cluster.ts';
+import { startMinio } from '../harness/objectstores.ts';
+
+type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+const PASSWORD = 'wipeout-planted-password-51c8';
+
+/** A storage under test: its spec, and every key under its root (its prefix removed), sorted. */
+interface Backend {
+  storage: Record<string, unknown>;
+  keys: () => Promise<string[]>;
+  /** What the WipeOut Event of the Repository says was done (by the SDK or by a Job). */
+  wipedBy: RegExp;
+}
+
+async function setup(client: KubeClient, namespace: string, backend: Backend): Promise<void> {
+  const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
+    client.create(r, o, { namespace });
+  await create(K8S.secrets, {
+    metadata: { name: 'enc', namespace },
+    stringData: { RESTIC_PASSWORD: PASSWORD },
+  });
+  await create(KUBESTASH.backupStorages, {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'BackupStorage',
+    metadata: { name: 'store', namespace },
+    spec: {
+      storage: backend.storage,
+      usagePolicy: { allowedNamespaces: { from: 'Same' } },
+      deletionPolicy: 'WipeOut',
+    },
+  });
+  await create(KUBESTASH.retentionPolicies, {
+    apiVersion: 'storage.kubestash.com/v1alpha1',
+    kind: 'RetentionPolicy',
+    metadata: { name: 'keep', namespace },
+    spec: { successfulSnapshots: { last: 3 } },
+  });
+  await create(KUBESTASH.backupConfigurations, {
+    apiVersion: 'core.kubestash.com/v1alpha1',
+    kind: 'BackupConfiguration',
+    metadata: { name: 'manifests', namespace },
+    spec: {
+      target: { apiGroup: '', kind: 'Namespace', name: namespace },
+      backends: [
+        {
+          name: 'main',
+          storageRef: { name: 'store', namespace },
+          retentionPolicy: { name: 'keep', namespace },
+        },
+      ],
+      sessions: [
+        {
+          name: 'once',
+          scheduler: { schedule: '0 0 1 1 *', jobTemplate: { backoffLimit: 0 } },
+          addon: {
+            name: 'kubedump-addon',
+            tasks: [{ name: 'manifest-backup', params: { IncludeResources: 'configmaps' } }],
+          },
+          repositories: [
+            { name: 'wiped', deletionPolicy: 'WipeOut' },
+            { name: 'kept', deletionPolicy: 'Delete' },
+          ].map((r) => ({
+            ...r,
+            backend: 'main',
+            directory: r.name,
+            encryptionSecret: { name: 'enc', namespace },
+          })),
+        },
+      ],
+    },
+  });
+}
+
+/** The keys a backed-up repository directory holds, by the §4 layout: record, Snapshot record, restic config. */
+function layoutOf(keys: string[], dir: string): string[] {
+  return [
+    keys.includes(`${dir}/repository.yaml`) ? 'repository.yaml' : '',
+    keys.some((k) => k.startsWith(`${dir}/snapshots/`) && k.endsWith('.yaml')) ? 'snapshots/' : '',
+    keys.includes(`${dir}/repository/v1/once/manifest/config`) ? 'restic' : '',
+  ].filter((x) => x !== '');
+}
+
+const FULL = ['repository.yaml', 'snapshots/', 'restic'];
+
+async function scenario(
+  client: KubeClient,
+  namespace: string,
+  backend: Backend,
+  t: TestContext,
+): Promise<void> {
+  await setup(client, namespace, backend);
+  const session = await waitFor(
+    async () => {
+      const runs = (await client.list<Obj>(KUBESTASH.backupSessions, { namespace })).items;
+      const run = runs[0];
+      const phase = typeof run?.status?.phase === 'string' ? run.status.phase : '';
+      if (['Succeeded', 'Failed', 'Skipped'].includes(phase)) return `${run?.metadata?.name}=${phase}`;
+      return undefined;
+    },
+    { what: 'the first BackupSession to end', timeoutMs: 240_000 },
+  );
+  assert.match(session, /=Succeeded$/, `the first backup ended ${session}`);
+  // The Snapshot records are uploaded once the components reported; wait for both directories to be whole.
+  const before = await waitFor(
+    async () => {
+      const keys = await backend.keys();
+      const ok = layoutOf(keys, 'wiped').length === 3 && layoutOf(keys, 'kept').length === 3;
+      if (ok) return keys;
+      throw new Error(`keys: ${keys.join(', ')}`);
+    },
+    { what: 'both repositories backed up in the backend', timeoutMs: 60_000 },
+  );
+  assert.ok(before.includes('metadata.yaml'));
+  for (const name of ['wiped', 'kept']) {
+    const repo = await client.get<Obj>(KUBESTASH.repositories, name, namespace);
+    assert.deepEqual(
+      repo.metadata?.finalizers,
+      ['kubestash.com/cleanup'],
+      `Repository ${name} has the finalizer`,
+    );
+  }
+
+  const started = Date.now();
+  await client.delete(KUBESTASH.backupConfigurations, 'manifests', { namespace });
+  for (const name of ['wiped', 'kept']) {
+    await waitFor(
+      async () => ((await client.find(KUBESTASH.repositories, name, namespace)) ? undefined : true),
+      { what: `Repository ${name} deleted with its BackupConfiguration`, timeoutMs: 120_000 },
+    );
+  }
+  t.diagnostic(
+    `both Repositories were gone ${Date.now() - started} ms after the BackupConfiguration was deleted`,
+  );
+  const after = await backend.keys();
+  assert.deepEqual(
+    after.filter((k) => k.startsWith('wiped/')),
+    [],
+    'nothing is left of the WipeOut repository',
+  );
+  assert.deepEqual(layoutOf(after, 'kept'), FULL, 'the Delete repository keeps its data');
+  assert.deepEqual(
+    after.filter((k) => !k.startsWith('wiped/')),
+    before.filter((k) => !k.startsWith('wiped/')),
+    'nothing outside the WipeOut repository changed',
+  );
+  type Event = KubeObject & { regarding?: { name?: string }; reason?: string; note?: string };
+  const events = (await client.list<Event>(K8S.events, { namespace })).items;
+  const about = (name: string, reason: string): Event | undefined =>
+    events.find((e) => e.regarding?.name === name && e.reason === reason);
+  assert.match(about('wiped', 'RepositoryDataWipedOut')?.note ?? '', backend.wipedBy);
+  assert.match(about('kept', 'RepositoryDataKept')?.note ?? '', /its data at "kept" .* was kept/);
+  await waitFor(
+    async () =>
+      (await client.list(KUBESTASH.snapshots, { namespace })).items.length === 0 ? true : undefined,
+    { what: 'the Snapshots garbage-collected with their Repositories', timeoutMs: 60_000 },
+  );
+
+  await client.delete(KUBESTASH.backupStorages, 'store', { namespace });
+  await waitFor(
+    async () => ((await client.find(KUBESTASH.backupStorages, 'store', namespace)) ? undefined : true),
+    { what: 'BackupStorage store deleted', timeoutMs: 120_000 },
+  );
+  assert.deepEqual(await backend.keys(), [], 'a WipeOut BackupStorage leaves nothing under its root');
+}
+
+clusterTest(
+  'on MinIO, deleting a BackupConfiguration removes only its WipeOut repository’s objects, and deleting the WipeOut BackupStorage empties its prefix',
+  async ({ client, namespace }, t) => {
+    const s3 = await startMinio(t);
+    await s3.createBucket('wipe');
+    // A neighbour under another prefix of the same bucket, which no WipeOut may touch.
+    await client.create(
+      K8S.secrets,
+      { metadata: { name: 's3-cred', namespace }, stringData: s3.secretData },
+      { namespace },
+    );
+    const put = s3.s3Client();
+    await put.send(new PutObjectCommand({ Bucket: 'wipe', Key: `${namespace}-other/keep.txt`, Body: 'x' }));
+    put.destroy();
+    const prefix = `${namespace}/`;
+    await scenario(
+      client,
+      namespace,
+      {
+        storage: { provider: 's3', s3: { ...s3.storageSpec('wipe', namespace).s3, secretName: 's3-cred' } },
+        keys: async () => (await s3.keys('wipe', prefix)).map((k) => k.slice(prefix.length)),
+        wipedBy: /\d+ objects under ".*\/wiped" of BackupStorage .*\/store were deleted/,
+      },
+      t,
+    );
+    assert.deepEqual(await s3.keys('wipe'), [`${namespace}-other/keep.txt`]);
+  },
+  420_000,
+);
+
+/** Every file under `dir`, relative to it, sorted. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+clusterTest(
+  'on a local hostPath volume, deleting a BackupConfiguration removes only its WipeOut repository’s directory through a Job, and deleting the WipeOut BackupStorage empties the volume',
+  async ({ client, namespace }, t) => {
+    const work = mkdtempSync(join(tmpdir(), 'cairn-wipeout-local-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const volume = join(work, 'volume');
+    await scenario(
+      client,
+      namespace,
+      {
+        storage: {
+          provider: 'local',
+          local: { mountPath: '/safe/data', hostPath: { path: volume, type: 'DirectoryOrCreate' } },
+        },
+        keys: () => Promise.resolve(files(volume)),
+        wipedBy: /"wiped" of BackupStorage .*\/store was removed from the volume/,
+      },
+      t,
+    );
+  },
+  420_000,
+);
