@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
-import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  retentionPolicy,
+  s3Storage,
+  secret,
+  type Manifest,
+} from '../harness/backup-manifests.ts';
 import { clusterTest } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
@@ -21,67 +29,24 @@ after(async () => {
   await s3?.dispose();
 });
 
-async function setup(client: KubeClient, namespace: string, minio: MinioServer): Promise<void> {
-  const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
-    client.create(r, o, { namespace });
-  await create(K8S.secrets, {
-    metadata: { name: 'enc', namespace },
-    stringData: { RESTIC_PASSWORD: 'pw-retry-1b7e' },
-  });
-  await create(K8S.secrets, { metadata: { name: 's3-cred', namespace }, stringData: minio.secretData });
-  await minio.createBucket('retry');
-  await create(KUBESTASH.backupStorages, {
-    apiVersion: 'storage.kubestash.com/v1alpha1',
-    kind: 'BackupStorage',
-    metadata: { name: 'store', namespace },
-    spec: {
-      storage: { provider: 's3', s3: { ...minio.storageSpec('retry', namespace).s3, secretName: 's3-cred' } },
-      usagePolicy: { allowedNamespaces: { from: 'Same' } },
-      deletionPolicy: 'Delete',
-    },
-  });
-  await create(KUBESTASH.retentionPolicies, {
-    apiVersion: 'storage.kubestash.com/v1alpha1',
-    kind: 'RetentionPolicy',
-    metadata: { name: 'keep', namespace },
-    spec: { successfulSnapshots: { last: 5 }, failedSnapshots: { last: 5 } },
-  });
-  await create(KUBESTASH.backupConfigurations, {
-    apiVersion: 'core.kubestash.com/v1alpha1',
-    kind: 'BackupConfiguration',
-    metadata: { name: 'flaky', namespace },
-    spec: {
-      target: { apiGroup: '', kind: 'Namespace', name: namespace },
-      backends: [
-        {
-          name: 's3',
-          storageRef: { name: 'store', namespace },
-          retentionPolicy: { name: 'keep', namespace },
-        },
-      ],
-      sessions: [
-        {
-          name: 'daily',
-          sessionHistoryLimit: 5,
-          scheduler: { schedule: '0 0 1 1 *', jobTemplate: { backoffLimit: 0 } },
-          retryConfig: { maxRetry: 1, delay: '2s' },
-          repositories: [
-            {
-              name: 'manifests',
-              backend: 's3',
-              directory: 'manifests',
-              encryptionSecret: { name: 'enc', namespace },
-            },
-          ],
-          // The backup container refuses this value and exits before reporting: every run fails.
-          addon: {
-            name: 'kubedump-addon',
-            tasks: [{ name: 'manifest-backup', params: { IncludeClusterResources: 'maybe' } }],
-          },
-        },
-      ],
-    },
-  });
+function objects(namespace: string, minio: MinioServer): Manifest[] {
+  return [
+    secret(namespace, 'enc', { RESTIC_PASSWORD: 'pw-retry-1b7e' }),
+    ...s3Storage(namespace, 'store', minio, 'retry'),
+    retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 5 }, failedSnapshots: { last: 5 } }),
+    backupConfiguration({
+      namespace,
+      name: 'flaky',
+      target: namespace,
+      backends: { s3: 'store' },
+      retentionPolicy: 'keep',
+      repositories: { manifests: 's3' },
+      encryptionSecret: 'enc',
+      session: { name: 'daily', sessionHistoryLimit: 5, retryConfig: { maxRetry: 1, delay: '2s' } },
+      // The backup container refuses this value and exits before reporting: every run fails.
+      params: { IncludeClusterResources: 'maybe' },
+    }),
+  ];
 }
 
 clusterTest(
@@ -89,7 +54,8 @@ clusterTest(
   async ({ client, namespace }) => {
     const minio = s3;
     assert.ok(minio, 'MinIO started');
-    await setup(client, namespace, minio);
+    await minio.createBucket('retry');
+    await applyAll(client, objects(namespace, minio));
     const runs = async (): Promise<Obj[]> =>
       (await client.list<Obj>(KUBESTASH.backupSessions, { namespace })).items.sort((a, b) =>
         (a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1,

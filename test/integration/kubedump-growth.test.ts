@@ -9,13 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
-import { waitFor } from '../../src/devcluster/probe.ts';
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
-import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { KubeClient } from '../../src/kube/types.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  firstSessionEnded,
+  retentionPolicy,
+  runSession,
+  s3Storage,
+  secret,
+  type Manifest,
+  type Obj,
+} from '../harness/backup-manifests.ts';
 import { clusterTest } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
-
-type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
 const PASSWORD = 'growth-planted-password-9d2b';
 const OBJECTS = 2_000;
@@ -55,110 +63,24 @@ async function fill(client: KubeClient, namespace: string): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-async function setup(client: KubeClient, namespace: string, app: string, minio: MinioServer): Promise<void> {
-  const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
-    client.create(r, o, { namespace });
-  await create(K8S.secrets, {
-    metadata: { name: 'enc', namespace },
-    stringData: { RESTIC_PASSWORD: PASSWORD },
-  });
-  await create(K8S.secrets, { metadata: { name: 's3-cred', namespace }, stringData: minio.secretData });
-  await minio.createBucket('growth');
-  await create(KUBESTASH.backupStorages, {
-    apiVersion: 'storage.kubestash.com/v1alpha1',
-    kind: 'BackupStorage',
-    metadata: { name: 'store', namespace },
-    spec: {
-      storage: {
-        provider: 's3',
-        s3: { ...minio.storageSpec('growth', namespace).s3, secretName: 's3-cred' },
-      },
-      usagePolicy: { allowedNamespaces: { from: 'Same' } },
-      deletionPolicy: 'Delete',
-    },
-  });
-  await create(KUBESTASH.retentionPolicies, {
-    apiVersion: 'storage.kubestash.com/v1alpha1',
-    kind: 'RetentionPolicy',
-    metadata: { name: 'keep', namespace },
-    spec: { successfulSnapshots: { last: 10 } },
-  });
-  await create(KUBESTASH.backupConfigurations, {
-    apiVersion: 'core.kubestash.com/v1alpha1',
-    kind: 'BackupConfiguration',
-    metadata: { name: 'growth', namespace },
-    spec: {
-      target: { apiGroup: '', kind: 'Namespace', name: app },
-      backends: [
-        {
-          name: 's3',
-          storageRef: { name: 'store', namespace },
-          retentionPolicy: { name: 'keep', namespace },
-        },
-      ],
-      sessions: [
-        {
-          name: 'daily',
-          scheduler: { schedule: '0 0 1 1 *', jobTemplate: { backoffLimit: 0 } },
-          repositories: [
-            {
-              name: 'manifests',
-              backend: 's3',
-              directory: 'manifests',
-              encryptionSecret: { name: 'enc', namespace },
-            },
-          ],
-          addon: {
-            name: 'kubedump-addon',
-            tasks: [
-              {
-                name: 'manifest-backup',
-                // The scratch volume outlives each Job: the dump tree stays stable between runs.
-                addonVolumes: [
-                  {
-                    name: 'kubestash-tmp-volume',
-                    source: { hostPath: { path: scratch, type: 'DirectoryOrCreate' } },
-                  },
-                ],
-              },
-            ],
-          },
-        },
-      ],
-    },
-  });
-}
-
-const phaseOf = (o: Obj): string => (typeof o.status?.phase === 'string' ? o.status.phase : '');
-
-/** Waits for BackupSession `name` to end; it must have Succeeded. */
-async function succeeded(client: KubeClient, namespace: string, name: string): Promise<void> {
-  const phase = await waitFor(
-    async () => {
-      const bs = await client.find<Obj>(KUBESTASH.backupSessions, name, namespace);
-      const p = bs ? phaseOf(bs) : '';
-      return ['Succeeded', 'Failed', 'Skipped'].includes(p) ? p : undefined;
-    },
-    { what: `BackupSession ${name} to end`, timeoutMs: 240_000 },
-  );
-  assert.equal(phase, 'Succeeded', `BackupSession ${name} ended ${phase}`);
-}
-
-async function newSession(client: KubeClient, namespace: string, name: string): Promise<void> {
-  await client.create(
-    KUBESTASH.backupSessions,
-    {
-      apiVersion: 'core.kubestash.com/v1alpha1',
-      kind: 'BackupSession',
-      metadata: { name, namespace },
-      spec: {
-        invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: 'growth' },
-        session: 'daily',
-      },
-    },
-    { namespace },
-  );
-  await succeeded(client, namespace, name);
+function objects(namespace: string, app: string, minio: MinioServer): Manifest[] {
+  return [
+    secret(namespace, 'enc', { RESTIC_PASSWORD: PASSWORD }),
+    ...s3Storage(namespace, 'store', minio, 'growth'),
+    retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 10 } }),
+    backupConfiguration({
+      namespace,
+      name: 'growth',
+      target: app,
+      backends: { s3: 'store' },
+      retentionPolicy: 'keep',
+      repositories: { manifests: 's3' },
+      encryptionSecret: 'enc',
+      session: { name: 'daily' },
+      // The scratch volume outlives each Job: the dump tree stays stable between runs.
+      scratchHostDir: scratch,
+    }),
+  ];
 }
 
 clusterTest(
@@ -170,14 +92,12 @@ clusterTest(
     await client.create(K8S.namespaces, { metadata: { name: app } });
     t.after(() => client.delete(K8S.namespaces, app).then(() => undefined));
     await fill(client, app);
-    await setup(client, namespace, app, minio);
+    await minio.createBucket('growth');
+    await applyAll(client, objects(namespace, app, minio));
 
     // The first run is the one the BackupConfiguration triggers when it becomes Ready.
-    const first = await waitFor(
-      async () => (await client.list<Obj>(KUBESTASH.backupSessions, { namespace })).items[0]?.metadata?.name,
-      { what: 'the first BackupSession', timeoutMs: 120_000 },
-    );
-    await succeeded(client, namespace, first);
+    const first = await firstSessionEnded(client, namespace);
+    assert.equal(first.status?.phase, 'Succeeded');
     const repository = await client.get<Obj>(KUBESTASH.repositories, 'manifests', namespace);
     const url = `s3:${minio.endpoint}/growth/${namespace}/${String(repository.spec?.path).replace(/^\//, '')}/repository/v1/daily/manifest`;
     const env = { ...process.env, ...minio.resticEnv, RESTIC_REPOSITORY: url, RESTIC_PASSWORD: PASSWORD };
@@ -195,7 +115,7 @@ clusterTest(
     );
     const before = size();
 
-    await newSession(client, namespace, 'second');
+    await runSession(client, namespace, 'growth', 'daily', 'second');
     const added = size() - before;
     t.diagnostic(`first backup: ${before} B raw data; the unchanged second backup added ${added} B`);
     assert.ok(added <= LIMIT_BYTES, `the second backup added ${added} B (limit ${LIMIT_BYTES})`);
@@ -206,7 +126,7 @@ clusterTest(
       { data: { value: 'changed' } },
       { type: 'merge', namespace: app },
     );
-    await newSession(client, namespace, 'third');
+    await runSession(client, namespace, 'growth', 'daily', 'third');
     const ids = snapshots().map((s) => s.id);
     assert.equal(ids.length, 3);
     const diff = run(['diff', ids[1] ?? '', ids[2] ?? ''])
@@ -219,7 +139,7 @@ clusterTest(
     // the content is deduplicated all the same and only restic's tree metadata (inodes, ctimes) is new.
     rmSync(join(scratch, 'manifest'), { recursive: true, force: true });
     const beforeFresh = size();
-    await newSession(client, namespace, 'fresh');
+    await runSession(client, namespace, 'growth', 'daily', 'fresh');
     const fresh = size() - beforeFresh;
     t.diagnostic(`a fresh scratch directory added ${fresh} B: ${(fresh / OBJECTS).toFixed(1)} B per object`);
     assert.ok(fresh < OBJECTS * 512, `a fresh dump tree added ${fresh} B, more than 512 B per object`);

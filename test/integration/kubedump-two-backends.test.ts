@@ -9,16 +9,23 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before } from 'node:test';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
-import { waitFor } from '../../src/devcluster/probe.ts';
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
-import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  firstSessionEnded,
+  localStorage,
+  retentionPolicy,
+  s3Storage,
+  secret,
+  type Manifest,
+  type Obj,
+} from '../harness/backup-manifests.ts';
 import { clusterTest } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
-type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-
 const PASSWORD = 'two-backends-planted-password-3e8a';
-const MOUNT_PATH = '/safe/data';
 
 let restic = '';
 let work = '';
@@ -35,103 +42,50 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function setup(client: KubeClient, namespace: string, app: string, minio: MinioServer): Promise<void> {
-  const create = (r: Parameters<KubeClient['create']>[0], o: KubeObject) =>
-    client.create(r, o, { namespace });
-  await create(K8S.secrets, {
-    metadata: { name: 'enc', namespace },
-    stringData: { RESTIC_PASSWORD: PASSWORD },
-  });
-  await create(K8S.secrets, { metadata: { name: 's3-cred', namespace }, stringData: minio.secretData });
-  await minio.createBucket('two');
-  const storage = (name: string, spec: Record<string, unknown>) =>
-    create(KUBESTASH.backupStorages, {
-      apiVersion: 'storage.kubestash.com/v1alpha1',
-      kind: 'BackupStorage',
-      metadata: { name, namespace },
-      spec: { storage: spec, usagePolicy: { allowedNamespaces: { from: 'Same' } }, deletionPolicy: 'Delete' },
-    });
-  await storage('local', {
-    provider: 'local',
-    local: { mountPath: MOUNT_PATH, hostPath: { path: join(work, 'volume'), type: 'DirectoryOrCreate' } },
-  });
-  await storage('s3', {
-    provider: 's3',
-    s3: { ...minio.storageSpec('two', namespace).s3, secretName: 's3-cred' },
-  });
-  await create(K8S.serviceAccounts, { metadata: { name: 'resource-reader', namespace } });
-  await client.apply(
-    K8S.clusterRoles,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: `resource-reader-${namespace}` },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list'] }],
-    },
-    { fieldManager: 'cairn-test' },
-  );
-  await client.apply(
-    K8S.clusterRoleBindings,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `resource-reader-${namespace}` },
-      subjects: [{ kind: 'ServiceAccount', name: 'resource-reader', namespace }],
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
+/**
+ * The storages, policy and configuration; and the user's own ServiceAccount, bound (as KubeStash's guides
+ * do) to a ClusterRole that may only get and list.
+ */
+function objects(namespace: string, app: string, minio: MinioServer): Manifest[] {
+  const reader = `resource-reader-${namespace}`;
+  return [
+    secret(namespace, 'enc', { RESTIC_PASSWORD: PASSWORD }),
+    localStorage(namespace, 'local', join(work, 'volume')),
+    ...s3Storage(namespace, 's3', minio, 'two'),
+    [K8S.serviceAccounts, { metadata: { name: 'resource-reader', namespace } }],
+    [
+      K8S.clusterRoles,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
-        name: `resource-reader-${namespace}`,
+        metadata: { name: reader },
+        rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list'] }],
       },
-    },
-    { fieldManager: 'cairn-test' },
-  );
-  await create(KUBESTASH.retentionPolicies, {
-    apiVersion: 'storage.kubestash.com/v1alpha1',
-    kind: 'RetentionPolicy',
-    metadata: { name: 'keep', namespace },
-    spec: { successfulSnapshots: { last: 5 } },
-  });
-  await create(KUBESTASH.backupConfigurations, {
-    apiVersion: 'core.kubestash.com/v1alpha1',
-    kind: 'BackupConfiguration',
-    metadata: { name: 'both', namespace },
-    spec: {
-      target: { apiGroup: '', kind: 'Namespace', name: app },
-      backends: ['local', 's3'].map((name) => ({
-        name,
-        storageRef: { name, namespace },
-        retentionPolicy: { name: 'keep', namespace },
-      })),
-      sessions: [
-        {
-          name: 'daily',
-          scheduler: { schedule: '0 0 1 1 *', jobTemplate: { backoffLimit: 0 } },
-          repositories: ['local', 's3'].map((backend) => ({
-            name: `on-${backend}`,
-            backend,
-            directory: `manifests-${backend}`,
-            encryptionSecret: { name: 'enc', namespace },
-          })),
-          addon: {
-            name: 'kubedump-addon',
-            // The user's own ServiceAccount, as KubeStash's guides name it: it may only get and list.
-            jobTemplate: { spec: { serviceAccountName: 'resource-reader' } },
-            tasks: [
-              {
-                name: 'manifest-backup',
-                addonVolumes: [
-                  {
-                    name: 'kubestash-tmp-volume',
-                    source: { hostPath: { path: join(work, 'scratch'), type: 'DirectoryOrCreate' } },
-                  },
-                ],
-              },
-            ],
-          },
-        },
-      ],
-    },
-  });
+    ],
+    [
+      K8S.clusterRoleBindings,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: reader },
+        subjects: [{ kind: 'ServiceAccount', name: 'resource-reader', namespace }],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: reader },
+      },
+    ],
+    retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 5 } }),
+    backupConfiguration({
+      namespace,
+      name: 'both',
+      target: app,
+      backends: { local: 'local', s3: 's3' },
+      retentionPolicy: 'keep',
+      repositories: { 'on-local': 'local', 'on-s3': 's3' },
+      encryptionSecret: 'enc',
+      session: { name: 'daily' },
+      addon: { jobTemplate: { spec: { serviceAccountName: 'resource-reader' } } },
+      scratchHostDir: join(work, 'scratch'),
+    }),
+  ];
 }
 
 /** Every file under `root`, as paths relative to it, sorted. */
@@ -170,16 +124,10 @@ clusterTest(
       { metadata: { name: 'app-secret', namespace: app }, stringData: { k: 'v' } },
       { namespace: app },
     );
-    await setup(client, namespace, app, minio);
+    await minio.createBucket('two');
+    await applyAll(client, objects(namespace, app, minio));
 
-    const session = await waitFor(
-      async () => {
-        const bs = (await client.list<Obj>(KUBESTASH.backupSessions, { namespace })).items[0];
-        const phase = bs?.status?.phase;
-        return phase === 'Succeeded' || phase === 'Failed' ? bs : undefined;
-      },
-      { what: 'the first BackupSession to end', timeoutMs: 240_000 },
-    );
+    const session = await firstSessionEnded(client, namespace);
     const snapshots = (await client.list<Obj>(KUBESTASH.snapshots, { namespace })).items;
     assert.equal(
       session.status?.phase,
