@@ -3,7 +3,8 @@
 // WipeOut one's directory is gone from the backend, while the storage's metadata.yaml and the Delete one's
 // repository.yaml, Snapshot records and restic repository stay. Then the WipeOut BackupStorage itself is
 // deleted and nothing is left under its prefix. On MinIO (through the storage SDK) and on a local hostPath
-// volume (through `cairn storage remove-tree` Jobs).
+// volume (through `cairn storage remove-tree` Jobs). And a WipeOut the backend refuses keeps the Repository
+// until its policy is switched to Delete.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,4 +239,108 @@ clusterTest(
     );
   },
   420_000,
+);
+
+clusterTest(
+  'a Repository WipeOut the backend refuses keeps its finalizer and data, says what failed and the fix in a condition and a Warning Event, and deletionPolicy Delete then finishes the deletion keeping the data',
+  async ({ client, namespace }) => {
+    const s3 = await startMinio();
+    try {
+      await s3.createBucket('refuse');
+      await client.create(
+        K8S.secrets,
+        { metadata: { name: 's3-cred', namespace }, stringData: s3.secretData },
+        { namespace },
+      );
+      await client.create(
+        KUBESTASH.backupStorages,
+        {
+          apiVersion: 'storage.kubestash.com/v1alpha1',
+          kind: 'BackupStorage',
+          metadata: { name: 'store', namespace },
+          spec: {
+            storage: {
+              provider: 's3',
+              s3: { ...s3.storageSpec('refuse', namespace).s3, secretName: 's3-cred' },
+            },
+            usagePolicy: { allowedNamespaces: { from: 'Same' } },
+            deletionPolicy: 'Delete',
+          },
+        },
+        { namespace },
+      );
+      await client.create(
+        KUBESTASH.repositories,
+        {
+          apiVersion: 'storage.kubestash.com/v1alpha1',
+          kind: 'Repository',
+          metadata: { name: 'doomed', namespace },
+          spec: {
+            storageRef: { name: 'store', namespace },
+            path: 'doomed',
+            deletionPolicy: 'WipeOut',
+          },
+        },
+        { namespace },
+      );
+      const record = `${namespace}/doomed/repository.yaml`;
+      await waitFor(
+        async () => ((await s3.keys('refuse', `${namespace}/`)).includes(record) ? true : undefined),
+        {
+          what: 'repository.yaml of Repository doomed written',
+          timeoutMs: 60_000,
+        },
+      );
+      // The credentials stop working: the backend refuses every request from now on.
+      await client.patch(
+        K8S.secrets,
+        's3-cred',
+        { stringData: { AWS_SECRET_ACCESS_KEY: 'not-the-key' } },
+        { namespace, type: 'merge' },
+      );
+      await client.delete(KUBESTASH.repositories, 'doomed', { namespace });
+      const condition = await waitFor(
+        async () => {
+          const repo = await client.get<Obj>(KUBESTASH.repositories, 'doomed', namespace);
+          const conditions = (repo.status?.conditions ?? []) as {
+            type: string;
+            reason?: string;
+            message?: string;
+          }[];
+          return conditions.find((c) => c.type === 'RepositoryCleanupIncomplete');
+        },
+        { what: 'RepositoryCleanupIncomplete on the Repository', timeoutMs: 60_000 },
+      );
+      assert.equal(condition.reason, 'RepositoryWipeOutFailed');
+      assert.match(condition.message ?? '', /rejected the credentials in Secret .*\/s3-cred/);
+      assert.match(
+        condition.message ?? '',
+        /set spec\.deletionPolicy to Delete to finish the deletion without removing data/,
+      );
+      assert.doesNotMatch(condition.message ?? '', /not-the-key/);
+      const warned = (await client.list<Obj>(K8S.events, { namespace })).items.some(
+        (e) =>
+          (e as { regarding?: { name?: string } }).regarding?.name === 'doomed' &&
+          (e as { reason?: string }).reason === 'RepositoryWipeOutFailed',
+      );
+      assert.ok(warned, 'a Warning Event says the WipeOut failed');
+      const repo = await client.get<Obj>(KUBESTASH.repositories, 'doomed', namespace);
+      assert.deepEqual(repo.metadata?.finalizers, ['kubestash.com/cleanup']);
+
+      await client.patch(
+        KUBESTASH.repositories,
+        'doomed',
+        { spec: { deletionPolicy: 'Delete' } },
+        { namespace, type: 'merge' },
+      );
+      await waitFor(
+        async () => ((await client.find(KUBESTASH.repositories, 'doomed', namespace)) ? undefined : true),
+        { what: 'Repository doomed released once its policy is Delete', timeoutMs: 60_000 },
+      );
+      assert.ok((await s3.keys('refuse', `${namespace}/`)).includes(record), 'the data was kept');
+    } finally {
+      await s3.dispose();
+    }
+  },
+  300_000,
 );
