@@ -11,6 +11,7 @@ import { waitFor } from '../../src/devcluster/probe.ts';
 import { projectRoot } from '../../src/devcluster/toolchain.ts';
 import { kubeClient } from '../../src/kube/connect.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { ControllerFactory } from '../../src/operator/backup-controllers.ts';
 import { startOperator, type Operator } from '../../src/operator/operator.ts';
 import { servingNames } from '../../src/operator/settings.ts';
 import {
@@ -31,8 +32,16 @@ export interface SecondCluster {
   stop(): Promise<void>;
 }
 
+export interface SecondClusterOptions {
+  /** The operator's backup-flow controllers (default all), e.g. one with a shorter resync interval. */
+  controllers?: readonly ControllerFactory[];
+}
+
 /** Starts the second cluster and its operator; resolves once the operator admits and reconciles. */
-export async function startSecondCluster(image: string): Promise<SecondCluster> {
+export async function startSecondCluster(
+  image: string,
+  o: SecondClusterOptions = {},
+): Promise<SecondCluster> {
   const dir = process.env.CAIRN_TEST_DIR;
   if (!dir) throw new Error('no dev cluster: run integration tests with their global setup');
   const api = await startRestartableApiserver([
@@ -72,6 +81,7 @@ export async function startSecondCluster(image: string): Promise<SecondCluster> 
       configurations: { mutating: MUTATING_CONFIGURATION, validating: VALIDATING_CONFIGURATION },
       leaderElection: false,
       image,
+      ...(o.controllers ? { controllers: o.controllers } : {}),
       signal: AbortSignal.timeout(60_000),
     });
     const op = operator;

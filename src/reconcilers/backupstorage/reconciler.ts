@@ -31,6 +31,7 @@ import { initLocalStorage, localVolumeProblem, wipeLocalStorage } from './local.
 import type { StorageJobDeps } from '../storage-job/ensure.ts';
 import { servedKey } from '../storage-job/job.ts';
 import { syncRepositories } from './sync.ts';
+import { BackendResync, continueSync } from './resync.ts';
 import { wipeObjectStore } from './wipe.ts';
 import type { ResolvedStorage } from '../../storage/types.ts';
 import {
@@ -91,6 +92,7 @@ class BackendUnavailable extends Error {
 export class BackupStorageReconciler implements Reconciler {
   readonly #o: BackupStorageOptions;
   readonly #version: string;
+  readonly #resync = new BackendResync();
 
   constructor(o: BackupStorageOptions) {
     this.#o = o;
@@ -176,6 +178,17 @@ export class BackupStorageReconciler implements Reconciler {
         { type: 'merge', namespace, signal },
       );
       if (!init.wrote) await this.#sync(bs, resolved, signal);
+    }
+    if (init.state === 'initialized' && !isProblem(resolved) && resolved.provider !== 'local') {
+      // The continuing sync (./resync.ts): once per resyncMs, what the backend recorded since the last one.
+      const [current, sn] = [bs, secretNameOf(resolved)];
+      const secret = sn ? sources.secrets.get(sn, namespace) : undefined;
+      bs = await continueSync(this.#resync, {
+        ...{ client, bs, storage: resolved, now, signal, intervalMs: this.#o.resyncMs ?? 300_000 },
+        repositories: () => sources.repositories.list(),
+        open: (fn) => withBackend(current, resolved, secret, fn),
+        log: this.#o.log,
+      });
     }
     const repos = sources.repositories.list().filter((r) => usesStorage(r, bs));
     const next = planStatus({ bs, secretNamed, secretProblem: sProblem, init, repos, now });

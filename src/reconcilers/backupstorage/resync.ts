@@ -6,6 +6,7 @@
 // naming the Repository, the sync is not recorded as completed, and the next check tries again.
 import { parse } from 'yaml';
 import { KUBESTASH } from '../../api/resource-type.ts';
+import { LogMessage, type Log } from '../../common/log.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import { apiMessage, statusCode } from '../../kube/errors.ts';
 import type { KubeClient } from '../../kube/types.ts';
@@ -232,6 +233,7 @@ export async function continueSync(
       fn: (backend: StorageBackend) => Promise<T>,
     ) => Promise<{ value: T } | { problem: { message: string } }>;
     intervalMs: number;
+    log?: Log;
   },
 ): Promise<BackupStorageObject> {
   if (!syncDue(i.bs, i.now, i.intervalMs)) return i.bs;
@@ -247,6 +249,14 @@ export async function continueSync(
           recent: [],
         }
       : opened.value;
+  if (r.failed.length > 0) {
+    i.log?.warn(LogMessage.reconcileFailed, {
+      kind: 'BackupStorage',
+      key: `${i.bs.metadata?.namespace ?? ''}/${i.bs.metadata?.name ?? ''}`,
+      reason: 'BackendSyncFailed',
+      err: r.failed.join('; '),
+    });
+  }
   await reportResync(i.client, i.bs, r, nextCheck);
   if (!r.complete) return i.bs;
   try {

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { BackupStorageObject } from '../../../../src/reconcilers/backupstorage/backend.ts';
 import type { RepositoryObject } from '../../../../src/reconcilers/backupstorage/plan.ts';
 import { BackendResync, continueSync } from '../../../../src/reconcilers/backupstorage/resync.ts';
+import type { Log } from '../../../../src/common/log.ts';
 import type { KubeClient, KubeObject } from '../../../../src/kube/types.ts';
 import type { StorageBackend } from '../../../../src/storage/backend.ts';
 import { resolveStorage } from '../../../../src/storage/resolve.ts';
@@ -141,7 +142,10 @@ test('a check that is not due touches neither the backend nor the API server', a
 
 test('a Repository whose snapshots cannot be listed is named in a Warning Event, and the sync is not recorded, so the next check tries again', async () => {
   const { calls, client, backend } = fakes({ listFails: true });
-  const out = await continueSync(new BackendResync(), input(client, backend));
+  const logged: string[] = [];
+  const log = { warn: (_m: string, f: { err?: string }) => logged.push(f.err ?? '') } as unknown as Log;
+  const out = await continueSync(new BackendResync(), { ...input(client, backend), log });
+  assert.match(logged.join('\n'), /Repository demo\/repo/);
   assert.equal(out, bs);
   assert.equal(calls.length, 1);
   assert.match(
