@@ -61,6 +61,27 @@ const MODULES: LazyModule[] = [
     ],
   },
   {
+    load: async () => (await import('./backup/commands.ts')).registerBackupConfigurationCommands,
+    commands: [
+      {
+        name: 'trigger',
+        term: 'trigger [options] <backupconfiguration>',
+        description:
+          'create a BackupSession now for each session of a BackupConfiguration (or those of --sessions)',
+      },
+      {
+        name: 'pause',
+        term: 'pause [options] <backupconfiguration>',
+        description: 'pause the scheduled backups of a BackupConfiguration (spec.paused: true)',
+      },
+      {
+        name: 'resume',
+        term: 'resume [options] <backupconfiguration>',
+        description: 'resume the scheduled backups of a paused BackupConfiguration',
+      },
+    ],
+  },
+  {
     load: async () => (await import('./repo.ts')).registerRepoCommands,
     commands: [
       {
