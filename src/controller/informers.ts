@@ -12,13 +12,15 @@ export interface InformerSpec<T extends KubeObject = KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Metadata only (see InformerOptions.metadataOnly): a different informer than the whole objects'. */
+  metadataOnly?: boolean;
   indexes?: Record<string, (obj: T) => string[]>;
 }
 
-/** What makes two informers the same: resource, namespace and selectors. */
+/** What makes two informers the same: resource, namespace, selectors and whether they hold metadata only. */
 export type InformerSelection = Pick<
   InformerSpec,
-  'resource' | 'namespace' | 'labelSelector' | 'fieldSelector'
+  'resource' | 'namespace' | 'labelSelector' | 'fieldSelector' | 'metadataOnly'
 >;
 
 export type InformerFactory = <T extends KubeObject>(
@@ -28,15 +30,19 @@ export type InformerFactory = <T extends KubeObject>(
 
 /** The identity of an informer: two specs with the same identity share one informer. */
 export function informerId(s: InformerSelection): string {
-  return [qualifiedName(s.resource), s.namespace ?? '', s.labelSelector ?? '', s.fieldSelector ?? ''].join(
-    '|',
-  );
+  return [
+    qualifiedName(s.resource),
+    s.namespace ?? '',
+    s.labelSelector ?? '',
+    s.fieldSelector ?? '',
+    ...(s.metadataOnly ? ['metadata'] : []),
+  ].join('|');
 }
 
 /** A short description for logs and readiness: `secrets in cairn-system (metadata.name=x)`. */
 export function describeInformer(s: InformerSelection): string {
   const selectors = [s.labelSelector, s.fieldSelector].filter(Boolean).join(',');
-  return `${qualifiedName(s.resource)}${s.namespace ? ` in ${s.namespace}` : ''}${selectors ? ` (${selectors})` : ''}`;
+  return `${s.metadataOnly ? 'metadata of ' : ''}${qualifiedName(s.resource)}${s.namespace ? ` in ${s.namespace}` : ''}${selectors ? ` (${selectors})` : ''}`;
 }
 
 interface Entry {
@@ -52,6 +58,11 @@ export class Informers {
   readonly #entries = new Map<string, Entry>();
   #started = false;
   #stopped = false;
+
+  /** The client the informers list and watch with (readers that GET what they do not cache use it too). */
+  get client(): KubeClient {
+    return this.#client;
+  }
 
   constructor(client: KubeClient, o: { log: Log; create?: InformerFactory }) {
     this.#client = client;

@@ -24,6 +24,13 @@ import type {
 import { watchEvents } from './watch.ts';
 
 export const DEFAULT_PAGE_SIZE = 500;
+/**
+ * The Accept headers of a metadata-only LIST and watch: the server converts each object to
+ * PartialObjectMetadata (so a Secret's data never leaves it); `application/json` is the fallback of a server
+ * that cannot.
+ */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_OBJECT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -108,6 +115,7 @@ class HttpKubeClient implements KubeClient {
       method: 'GET',
       path: resourcePath(r, { namespace: opts.namespace }) + queryString(query),
       signal: opts.signal,
+      ...(opts.metadataOnly && { accept: METADATA_LIST }),
     };
   }
 
@@ -239,7 +247,8 @@ class HttpKubeClient implements KubeClient {
       timeoutSeconds: opts.timeoutSeconds,
     };
     const path = resourcePath(r, { namespace: opts.namespace }) + queryString(query);
-    yield* watchEvents<T>(this.#t, { method: 'GET', path, signal: opts.signal }, this.server);
+    const accept = opts.metadataOnly ? { accept: METADATA_OBJECT } : {};
+    yield* watchEvents<T>(this.#t, { method: 'GET', path, signal: opts.signal, ...accept }, this.server);
   }
 
   request<T = unknown>(req: RawRequest): Promise<T> {

@@ -19,6 +19,11 @@ export interface InformerOptions<T extends KubeObject> {
   /** Applied to the LIST and the watch alike. */
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Cache metadata only (PartialObjectMetadata, apiVersion meta.k8s.io/v1, no spec, status or data): for
+   * watching many or large objects, such as Secrets, of which a reader needs few whole (it GETs those).
+   */
+  metadataOnly?: boolean;
   /** Objects per LIST page; default 500. */
   pageSize?: number;
   /** Secondary indexes, read with `byIndex`: index name → the values an object is found under. */
@@ -168,7 +173,7 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
 
   /** Reads every page of the LIST, then replaces the cache with it and delivers the difference. */
   async #relist(signal: AbortSignal): Promise<void> {
-    const { resource, namespace, labelSelector, fieldSelector } = this.#opts;
+    const { resource, namespace, labelSelector, fieldSelector, metadataOnly } = this.#opts;
     const items: T[] = [];
     let version = '';
     let token: string | undefined;
@@ -178,13 +183,15 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
           namespace,
           labelSelector,
           fieldSelector,
+          ...(metadataOnly && { metadataOnly }),
           limit: this.#opts.pageSize ?? 500,
           continue: token,
           signal,
         }),
         signal,
       );
-      items.push(...page.items);
+      // A PartialObjectMetadataList with no item says `items: null`.
+      items.push(...(page.items ?? []));
       version ||= page.metadata.resourceVersion;
       token = page.metadata.continue || undefined;
     } while (token !== undefined && !this.#stopped);
@@ -205,7 +212,7 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
    * an ERROR event (as the KubeApiError of its Status) or a failed connection.
    */
   async #watch(version: string, stopSignal: AbortSignal): Promise<boolean> {
-    const { resource, namespace, labelSelector, fieldSelector } = this.#opts;
+    const { resource, namespace, labelSelector, fieldSelector, metadataOnly } = this.#opts;
     const timeoutSeconds = this.#opts.watchTimeoutSeconds ?? randomInt(300, 601);
     const own = new AbortController();
     // The server ends the stream after timeoutSeconds; a connection silent for longer is dead, not idle.
@@ -217,6 +224,7 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
         namespace,
         labelSelector,
         fieldSelector,
+        ...(metadataOnly && { metadataOnly }),
         resourceVersion: version,
         allowWatchBookmarks: true,
         timeoutSeconds,

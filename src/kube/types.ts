@@ -22,6 +22,11 @@ export interface ListOptions {
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  /**
+   * Items as PartialObjectMetadata (apiVersion meta.k8s.io/v1): metadata only, no spec, status or data.
+   * Every resource supports it; a server that does not answers with whole objects.
+   */
+  metadataOnly?: boolean;
   signal?: AbortSignal;
 }
 
@@ -47,6 +52,8 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
   /** Server-side timeout of the watch; the stream then ends normally. */
   timeoutSeconds?: number;
+  /** Objects as PartialObjectMetadata: metadata only (see ListOptions). */
+  metadataOnly?: boolean;
   /** Aborting ends the iteration, also while the connection is still being made. */
   signal?: AbortSignal;
 }

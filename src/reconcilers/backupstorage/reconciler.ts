@@ -13,6 +13,7 @@ import type { Log } from '../../common/log.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import type { Informers } from '../../controller/informers.ts';
+import { secretReader, type SecretReader } from '../../controller/secret-reader.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
@@ -49,7 +50,8 @@ import {
 export interface BackupStorageSources {
   storages: Informer<BackupStorageObject>;
   repositories: Informer<RepositoryObject>;
-  secrets: Informer<SecretObject>;
+  /** Every Secret's metadata, and the data of those read (src/controller/secret-reader.ts). */
+  secrets: SecretReader<SecretObject>;
   /** The Jobs that work on local storages' volumes (only the BackupStorage reconciler needs them). */
   jobs?: Informer<KubeObject>;
 }
@@ -59,7 +61,7 @@ export function backupStorageSources(informers: Informers): BackupStorageSources
   return {
     storages: informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
     repositories: informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
-    secrets: informers.informer<SecretObject>({ resource: K8S.secrets }),
+    secrets: secretReader<SecretObject>(informers),
     jobs: informers.informer<KubeObject>({ resource: K8S.jobs }),
   };
 }
@@ -115,7 +117,7 @@ export class BackupStorageReconciler implements Reconciler {
         signal,
         local
           ? jobs && (() => wipeLocalStorage(jobs, doomed, signal))
-          : () => wipeObjectStore(doomed, this.#secretOf(doomed)),
+          : async () => wipeObjectStore(doomed, await this.#secretOf(doomed)),
         local,
       );
     }
@@ -143,7 +145,7 @@ export class BackupStorageReconciler implements Reconciler {
     } else {
       const secretName = secretNameOf(resolved);
       secretNamed = secretName !== undefined;
-      const secret = secretName ? sources.secrets.get(secretName, namespace) : undefined;
+      const secret = secretName ? await sources.secrets.read(secretName, namespace) : undefined;
       sProblem = secretProblem(bs, resolved, secret);
       if (sProblem) init = { state: 'failed', problem: sProblem };
       else if (resolved.provider === 'local') init = await this.#initLocal(bs, signal);
@@ -182,7 +184,7 @@ export class BackupStorageReconciler implements Reconciler {
     if (init.state === 'initialized' && !isProblem(resolved) && resolved.provider !== 'local') {
       // The continuing sync (./resync.ts): once per resyncMs, what the backend recorded since the last one.
       const [current, sn] = [bs, secretNameOf(resolved)];
-      const secret = sn ? sources.secrets.get(sn, namespace) : undefined;
+      const secret = sn ? await sources.secrets.read(sn, namespace) : undefined;
       bs = await continueSync(this.#resync, {
         ...{ client, bs, storage: resolved, now, signal, intervalMs: this.#o.resyncMs ?? 300_000 },
         repositories: () => sources.repositories.list(),
@@ -207,11 +209,11 @@ export class BackupStorageReconciler implements Reconciler {
     return { requeueAfterMs: this.#o.resyncMs ?? 300_000 };
   }
 
-  /** The storage's credential Secret from the cache, when its spec names one. */
-  #secretOf(bs: BackupStorageObject): SecretObject | undefined {
+  /** The storage's credential Secret with its data (sources.secrets.read), when its spec names one. */
+  async #secretOf(bs: BackupStorageObject): Promise<SecretObject | undefined> {
     const r = resolveSpec(bs);
     const name = isProblem(r) ? undefined : secretNameOf(r);
-    return name ? this.#o.sources.secrets.get(name, bs.metadata?.namespace) : undefined;
+    return name ? this.#o.sources.secrets.read(name, bs.metadata?.namespace) : undefined;
   }
 
   /** What the storage Jobs need, when this reconciler was given a Job informer and an image. */
@@ -252,7 +254,9 @@ export class BackupStorageReconciler implements Reconciler {
    */
   async #sync(bs: BackupStorageObject, storage: ResolvedStorage, signal: AbortSignal): Promise<void> {
     const secretName = secretNameOf(storage);
-    const secret = secretName ? this.#o.sources.secrets.get(secretName, bs.metadata?.namespace) : undefined;
+    const secret = secretName
+      ? await this.#o.sources.secrets.read(secretName, bs.metadata?.namespace)
+      : undefined;
     const exists = (ns: string, n: string): boolean => this.#o.sources.repositories.get(n, ns) !== undefined;
     const r = await withBackend(bs, storage, secret, (backend) =>
       syncRepositories(this.#o.client, backend, storage, bs, exists, signal),
@@ -317,7 +321,7 @@ export function backupStorageController(o: BackupStorageOptions, metrics?: Contr
         },
       },
       {
-        source: o.sources.secrets,
+        source: o.sources.secrets.metadata,
         keys: (secret) => {
           const ns = secret.metadata?.namespace ?? '';
           return storages

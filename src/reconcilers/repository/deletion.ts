@@ -178,7 +178,9 @@ async function wipe(
     return {};
   }
   const secretName = secretNameOf(step.storage);
-  const secret = secretName ? ctx.sources.secrets.get(secretName, step.bs.metadata?.namespace) : undefined;
+  const secret = secretName
+    ? await ctx.sources.secrets.read(secretName, step.bs.metadata?.namespace)
+    : undefined;
   const r = await withBackend(step.bs, step.storage, secret, async (backend) => {
     const removed = await backend.deleteUnder(step.key);
     // A writer that raced the listing (a backup Job still uploading) leaves keys behind: not done yet.

@@ -14,6 +14,7 @@ import type { Log } from '../../common/log.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import type { Informers } from '../../controller/informers.ts';
+import type { SecretReader } from '../../controller/secret-reader.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
@@ -48,7 +49,7 @@ export interface RepositorySources {
   repositories: Informer<RepositoryObject>;
   snapshots: Informer<SnapshotObject>;
   storages: Informer<BackupStorageObject>;
-  secrets: Informer<SecretObject>;
+  secrets: SecretReader<SecretObject>;
   /** The Jobs that write repository.yaml on local storages' volumes. */
   jobs?: Informer<KubeObject>;
 }
@@ -155,7 +156,9 @@ export class RepositoryReconciler implements Reconciler {
       };
     }
     const secretName = secretNameOf(resolved);
-    const secret = secretName ? this.#o.sources.secrets.get(secretName, bs.metadata?.namespace) : undefined;
+    const secret = secretName
+      ? await this.#o.sources.secrets.read(secretName, bs.metadata?.namespace)
+      : undefined;
     let fileKey: string;
     try {
       fileKey = repositoryKey(resolved, repo.spec.path);

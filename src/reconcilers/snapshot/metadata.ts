@@ -43,7 +43,8 @@ export function snapshotRecord(s: SnapshotObject): string {
 export interface MetadataSources {
   repository: (name: string, namespace: string) => RepositoryObject | undefined;
   storage: (name: string, namespace: string) => BackupStorageObject | undefined;
-  secret: (name: string, namespace: string) => SecretObject | undefined;
+  /** The Secret with its data (read when a record is uploaded: src/controller/secret-reader.ts). */
+  secret: (name: string, namespace: string) => SecretObject | undefined | Promise<SecretObject | undefined>;
   /** What the Job that writes a local storage's record needs; without it a local record fails. */
   localJobs?: StorageJobDeps;
 }
@@ -90,7 +91,7 @@ export async function uploadSnapshotMetadata(
   const storage = resolveSpec(bs);
   if (isProblem(storage)) return { condition: failed(storage.message) };
   const secretName = secretNameOf(storage);
-  const secret = secretName ? src.secret(secretName, sns) : undefined;
+  const secret = secretName ? await src.secret(secretName, sns) : undefined;
   const key = snapshotKey(storage, repo.spec.path, name);
   if (storage.provider === 'local') return uploadLocal(s, bs, key, src.localJobs);
   const r = await withBackend(bs, storage, secret, (b) => b.put(key, snapshotRecord(s)));

@@ -9,6 +9,7 @@ import type { Informer } from '../../kube/informer.ts';
 import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import type { Informers } from '../../controller/informers.ts';
+import { secretReader, type SecretReader } from '../../controller/secret-reader.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
@@ -27,7 +28,7 @@ export interface SnapshotSources {
   snapshots: Informer<SnapshotObject>;
   repositories: Informer<RepositoryObject>;
   storages: Informer<BackupStorageObject>;
-  secrets: Informer<SecretObject>;
+  secrets: SecretReader<SecretObject>;
   jobs: Informer<KubeObject>;
 }
 
@@ -66,7 +67,7 @@ export class SnapshotReconciler implements Reconciler {
       const r = await uploadSnapshotMetadata(snapshot, {
         repository: (n, ns) => this.#src.repositories.get(n, ns),
         storage: (n, ns) => this.#src.storages.get(n, ns),
-        secret: (n, ns) => this.#src.secrets.get(n, ns),
+        secret: (n, ns) => this.#src.secrets.read(n, ns),
         ...(this.#image
           ? { localJobs: { client: this.#client, jobs: this.#src.jobs, image: this.#image } }
           : {}),
@@ -107,7 +108,7 @@ export function snapshotController(deps: SnapshotDeps): Controller {
     snapshots: deps.informers.informer<SnapshotObject>({ resource: KUBESTASH.snapshots }),
     repositories: deps.informers.informer<RepositoryObject>({ resource: KUBESTASH.repositories }),
     storages: deps.informers.informer<BackupStorageObject>({ resource: KUBESTASH.backupStorages }),
-    secrets: deps.informers.informer<SecretObject>({ resource: K8S.secrets }),
+    secrets: secretReader<SecretObject>(deps.informers),
     jobs: deps.informers.informer<KubeObject>({ resource: K8S.jobs }),
   };
   return new Controller({

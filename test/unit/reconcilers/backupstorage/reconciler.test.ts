@@ -10,6 +10,7 @@ import type { SnapshotObject } from '../../../../src/reconcilers/repository/plan
 import { RepositoryReconciler } from '../../../../src/reconcilers/repository/reconciler.ts';
 import { storageJobName } from '../../../../src/reconcilers/storage-job/job.ts';
 import { FakeInformer } from '../../controller/fake-informer.ts';
+import { fakeSecretReader } from '../../controller/fake-secret-reader.ts';
 
 interface Call {
   verb: string;
@@ -44,7 +45,7 @@ function setup() {
   const sources = {
     storages: new FakeInformer<BackupStorageObject>(KUBESTASH.backupStorages),
     repositories: new FakeInformer<RepositoryObject>(KUBESTASH.repositories),
-    secrets: new FakeInformer<SecretObject>(K8S.secrets),
+    secrets: fakeSecretReader<SecretObject>(),
     snapshots: new FakeInformer<SnapshotObject>(KUBESTASH.snapshots),
     jobs: new FakeInformer<KubeObject>(K8S.jobs),
   };

@@ -10,6 +10,7 @@ import { BackupStorageReconciler } from '../../../../src/reconcilers/backupstora
 import { wipeObjectStore, wipePrefix } from '../../../../src/reconcilers/backupstorage/wipe.ts';
 import { resolveStorage } from '../../../../src/storage/resolve.ts';
 import { FakeInformer } from '../../controller/fake-informer.ts';
+import { fakeSecretReader } from '../../controller/fake-secret-reader.ts';
 
 const signal = new AbortController().signal;
 
@@ -87,7 +88,7 @@ function setup() {
   const sources = {
     storages: new FakeInformer<BackupStorageObject>(KUBESTASH.backupStorages),
     repositories: new FakeInformer<RepositoryObject>(KUBESTASH.repositories),
-    secrets: new FakeInformer<SecretObject>(K8S.secrets),
+    secrets: fakeSecretReader<SecretObject>(),
     jobs: new FakeInformer<KubeObject>(K8S.jobs),
   };
   const reconciler = new BackupStorageReconciler({ client, sources, log: silentLog, image: 'cairn:dev' });

@@ -8,6 +8,7 @@ import type { RepositoryObject } from '../../../../src/reconcilers/backupstorage
 import type { SnapshotObject } from '../../../../src/reconcilers/repository/plan.ts';
 import { RepositoryReconciler } from '../../../../src/reconcilers/repository/reconciler.ts';
 import { FakeInformer } from '../../controller/fake-informer.ts';
+import { fakeSecretReader } from '../../controller/fake-secret-reader.ts';
 
 interface Call {
   verb: string;
@@ -39,7 +40,7 @@ function setup() {
   const sources = {
     storages: new FakeInformer<BackupStorageObject>(KUBESTASH.backupStorages),
     repositories: new FakeInformer<RepositoryObject>(KUBESTASH.repositories),
-    secrets: new FakeInformer<SecretObject>(K8S.secrets),
+    secrets: fakeSecretReader<SecretObject>(),
     snapshots: new FakeInformer<SnapshotObject>(KUBESTASH.snapshots),
     jobs: new FakeInformer<KubeObject>(K8S.jobs),
   };
