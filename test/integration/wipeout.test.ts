@@ -2,10 +2,11 @@
 // repositories (one WipeOut, one Delete) backs up once; deleting it deletes both Repositories, and only the
 // WipeOut one's directory is gone from the backend, while the storage's metadata.yaml and the Delete one's
 // repository.yaml, Snapshot records and restic repository stay. Then the WipeOut BackupStorage itself is
-// deleted and nothing is left under its prefix. On MinIO (through the storage SDK) and on a local hostPath
-// volume (through `cairn storage remove-tree` Jobs). And a WipeOut the backend refuses keeps the Repository
-// until its policy is switched to Delete.
+// deleted and nothing is left under its prefix. On MinIO and fake-gcs-server (through the storage SDKs) and
+// on a local hostPath volume (through `cairn storage remove-tree` Jobs). And a WipeOut the backend refuses
+// keeps the Repository until its policy is switched to Delete.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,7 +16,9 @@ import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
 import { clusterTest } from '../harness/cluster.ts';
-import { startMinio } from '../harness/objectstores.ts';
+import { startFakeGcs, startMinio } from '../harness/objectstores.ts';
+import { createBackend, listAll } from '../../src/storage/backend.ts';
+import { resolveStorage } from '../../src/storage/resolve.ts';
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -206,6 +209,48 @@ clusterTest(
       t,
     );
     assert.deepEqual(await s3.keys('wipe'), [`${namespace}-other/keep.txt`]);
+  },
+  420_000,
+);
+
+clusterTest(
+  'on fake-gcs-server, deleting a BackupConfiguration removes only its WipeOut repository’s objects, and deleting the WipeOut BackupStorage empties its prefix',
+  async ({ client, namespace }, t) => {
+    const gcs = await startFakeGcs(t);
+    await gcs.createBucket('wipe');
+    // The storage Secret a reader writes (project and service-account key), with the two Cairn extensions
+    // that point the storage and restic at the emulator.
+    const secretData = {
+      ...gcs.secretData,
+      GOOGLE_SERVICE_ACCOUNT_JSON_KEY: JSON.stringify({
+        type: 'service_account',
+        project_id: 'cairn-test',
+        client_email: 'wipeout@cairn-test.iam.gserviceaccount.com',
+        private_key_id: randomBytes(8).toString('hex'),
+        private_key: `planted-not-a-key-${randomBytes(12).toString('hex')}`,
+      }),
+      GOOGLE_ACCESS_TOKEN: gcs.resticEnv.GOOGLE_ACCESS_TOKEN ?? '',
+      STORAGE_EMULATOR_HOST: gcs.endpoint,
+    };
+    await client.create(
+      K8S.secrets,
+      { metadata: { name: 'gcs-cred', namespace }, stringData: secretData },
+      { namespace },
+    );
+    const storage = { provider: 'gcs', gcs: { bucket: 'wipe', prefix: namespace, secretName: 'gcs-cred' } };
+    const backend = await createBackend(resolveStorage(storage), gcs.secretData, gcs.backendOptions);
+    t.after(() => backend.close());
+    const prefix = `${namespace}/`;
+    await scenario(
+      client,
+      namespace,
+      {
+        storage,
+        keys: async () => (await listAll(backend, namespace)).map((k) => k.slice(prefix.length)),
+        wipedBy: /\d+ objects under ".*\/wiped" of BackupStorage .*\/store were deleted/,
+      },
+      t,
+    );
   },
   420_000,
 );
