@@ -60,7 +60,8 @@ const files: Record<string, string> = {
   'p/r/snapshots/repo-new.yaml': snapshot('repo-new', '2026-01-02T10:03:00Z'),
 };
 
-function fakes(o: { listFails?: boolean } = {}) {
+function fakes(o: { listFails?: boolean; extra?: Record<string, string> } = {}) {
+  const all = { ...files, ...o.extra };
   const calls: string[] = [];
   const requests: string[] = [];
   const client = {
@@ -68,6 +69,12 @@ function fakes(o: { listFails?: boolean } = {}) {
       calls.push(r.plural === 'events' ? `event ${obj.type} ${obj.note}` : `create ${obj.metadata?.name}`);
       return Promise.resolve(obj);
     },
+    find: (_r: unknown, name: string, namespace: string) =>
+      Promise.resolve({
+        ...repo,
+        metadata: { name, namespace, uid: `${name}-uid` },
+        spec: { ...repo.spec, path: name },
+      }),
     listAll: () => Promise.resolve({ items: [{ metadata: { name: 'repo-own' } }], metadata: {} }),
     patchStatus: (_r: unknown, name: string, _ns: string, status: { phase?: string }) => {
       calls.push(`status ${name} ${status.phase}`);
@@ -81,20 +88,23 @@ function fakes(o: { listFails?: boolean } = {}) {
   const backend = {
     subdirectories: (dir: string) => {
       requests.push(`subdirectories ${dir}`);
-      return Promise.resolve(dir === 'p' ? ['r'] : []);
+      const subs = Object.keys(all)
+        .filter((k) => k.startsWith(`${dir}/`) && k.endsWith('/repository.yaml'))
+        .map((k) => k.slice(dir.length + 1).split('/')[0] ?? '');
+      return Promise.resolve(dir === 'p' ? [...new Set(subs)].sort() : []);
     },
     stat: (key: string) => {
       requests.push(`stat ${key}`);
-      return Promise.resolve(files[key] ? { size: 1, modified: NOW } : undefined);
+      return Promise.resolve(all[key] ? { size: 1, modified: NOW } : undefined);
     },
     async *list(prefix: string) {
       requests.push(`list ${prefix}`);
       if (o.listFails) throw new Error('connect ECONNREFUSED 127.0.0.1:9000');
-      for (const k of Object.keys(files)) if (k.startsWith(`${prefix}/`)) yield await Promise.resolve(k);
+      for (const k of Object.keys(all)) if (k.startsWith(`${prefix}/`)) yield await Promise.resolve(k);
     },
     get: (key: string) => {
       requests.push(`get ${key}`);
-      return Promise.resolve(Buffer.from(files[key] ?? ''));
+      return Promise.resolve(Buffer.from(all[key] ?? ''));
     },
   } as unknown as StorageBackend;
   return { calls, requests, client, backend };
@@ -153,4 +163,33 @@ test('a Repository whose snapshots cannot be listed is named in a Warning Event,
     /^event Warning Not synced from the backend: Repository demo\/repo: .*next check \(in 300 s\) tries again/,
   );
   assert.doesNotMatch(calls[0] ?? '', /patch/);
+});
+
+test('a repository.yaml that appeared since the last sync becomes a Repository, and all its Snapshots are created, however old', async () => {
+  const extra = {
+    'p/r2/repository.yaml': stringify({
+      kind: 'Repository',
+      metadata: { name: 'r2', namespace: 'demo', creationTimestamp: '2026-01-02T10:02:00Z' },
+      spec: { path: 'r2' },
+    }),
+    'p/r2/snapshots/r2-old.yaml': stringify({
+      kind: 'Snapshot',
+      metadata: { name: 'r2-old', namespace: 'demo', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { repository: 'r2' },
+      status: { totalComponents: 1, components: { manifest: { phase: 'Failed' } } },
+    }),
+  };
+  const { calls, client, backend } = fakes({ extra });
+  await continueSync(new BackendResync(), input(client, backend));
+  assert.deepEqual(calls.slice(0, 5), [
+    'create r2',
+    'create repo-new',
+    'status repo-new Succeeded',
+    'create r2-old',
+    'status r2-old Failed',
+  ]);
+  assert.match(
+    calls[5] ?? '',
+    /Created from the backend: Repository demo\/r2, Snapshot demo\/repo-new, Snapshot demo\/r2-old/,
+  );
 });
