@@ -132,6 +132,14 @@ clusterTest(
     const later = await backUp(client, namespace, bc, 'after');
     const laterThere = await synced(c2, namespace, later);
     assert.deepEqual(laterThere.status?.components, later.status?.components);
+    const laterName = later.metadata?.name ?? '';
+    await waitFor(
+      async () => {
+        const events = await c2.list<Obj & { reason?: string; note?: string }>(K8S.events, { namespace });
+        return events.items.find((e) => e.reason === 'BackendSynced' && e.note?.includes(laterName));
+      },
+      { what: `an Event BackendSynced naming ${laterName} in the second cluster`, timeoutMs: 30_000 },
+    );
 
     // Deleted in cluster 2 with deletionPolicy Delete: the record stays, the next completed sync leaves it.
     const firstName = first.metadata?.name ?? '';
@@ -150,7 +158,7 @@ clusterTest(
       { what: 'a sync of the second cluster’s storage that started after the deletion', timeoutMs: 30_000 },
     );
     assert.equal(await c2.find(KUBESTASH.snapshots, firstName, namespace), undefined);
-    assert.ok(await c2.find(KUBESTASH.snapshots, later.metadata?.name ?? '', namespace));
+    assert.ok(await c2.find(KUBESTASH.snapshots, laterName, namespace));
 
     // The record is still on the backend: it is the sync that left it, not its absence.
     const keys = await minio.keys(bucket, `${namespace}/`);
