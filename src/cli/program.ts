@@ -64,6 +64,12 @@ const MODULES: LazyModule[] = [
     load: async () => (await import('./backup/commands.ts')).registerBackupConfigurationCommands,
     commands: [
       {
+        name: 'describe',
+        term: 'describe [options] <backupconfiguration>',
+        description:
+          'show a BackupConfiguration at a glance: backends, sessions, Repositories and the newest runs',
+      },
+      {
         name: 'trigger',
         term: 'trigger [options] <backupconfiguration>',
         description:

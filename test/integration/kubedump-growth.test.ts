@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
-import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
+import { binaryPaths, projectRoot, requireBinary } from '../../src/devcluster/toolchain.ts';
 import type { KubeClient } from '../../src/kube/types.ts';
 import {
   applyAll,
@@ -76,7 +76,7 @@ function objects(namespace: string, app: string, minio: MinioServer): Manifest[]
       retentionPolicy: 'keep',
       repositories: { manifests: 's3' },
       encryptionSecret: 'enc',
-      session: { name: 'daily' },
+      session: { name: 'daily', sessionHistoryLimit: 5 },
       // The scratch volume outlives each Job: the dump tree stays stable between runs.
       scratchHostDir: scratch,
     }),
@@ -143,6 +143,18 @@ clusterTest(
     const fresh = size() - beforeFresh;
     t.diagnostic(`a fresh scratch directory added ${fresh} B: ${(fresh / OBJECTS).toFixed(1)} B per object`);
     assert.ok(fresh < OBJECTS * 512, `a fresh dump tree added ${fresh} B, more than 512 B per object`);
+
+    // What a user sees of it all at a glance.
+    const described = execFileSync(join(projectRoot, 'bin/cairn'), ['describe', 'growth', '-n', namespace], {
+      env: { ...process.env, KUBECONFIG: process.env.CAIRN_TEST_KUBECONFIG ?? '' },
+    }).toString();
+    assert.match(described, /^BackupConfiguration .*\/growth: Ready\n/);
+    assert.match(described, /Runs \(newest 4 of 4\):/);
+    assert.equal(
+      (described.match(/\sdaily\s+Succeeded\s+\S+\s+1\/1 Succeeded\s/g) ?? []).length,
+      4,
+      described,
+    );
   },
   600_000,
 );
