@@ -260,6 +260,42 @@ function kubectl(kubeconfig: string, client: KubeClient, namespaces: string[]): 
   })();
 }
 
+/**
+ * What a second backup of the unchanged cluster adds to a restic repository (raw data, compressed), with
+ * the dump tree kept between runs (a lasting scratch volume) and with a fresh tree at the same path (the
+ * default emptyDir). The same restic argv as the backup Job's: `backup` of the tree, host `host-0`.
+ */
+async function growth(kubeconfig: string, namespaces: string[], dir: string, n: number): Promise<void> {
+  // Loaded here only, as the dev cluster's modules are: the measured child processes must not carry it.
+  const { binaryPaths } = await import('../src/devcluster/toolchain.ts');
+  const restic = binaryPaths().restic;
+  const env = { ...process.env, RESTIC_REPOSITORY: join(dir, 'repo'), RESTIC_PASSWORD: 'bench-only' };
+  const restic$ = (...a: string[]): string => {
+    const r = spawnSync(restic, a, { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`restic ${a[0] ?? ''} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const size = (): number =>
+    (JSON.parse(restic$('stats', '--mode', 'raw-data', '--json', '--no-lock')) as { total_size: number })
+      .total_size;
+  const tree = join(dir, 'manifest');
+  restic$('init');
+  run('dump', kubeconfig, namespaces, tree);
+  restic$('backup', '--host', 'host-0', '--json', tree);
+  const first = size();
+  run('dump', kubeconfig, namespaces, tree);
+  restic$('backup', '--host', 'host-0', '--json', tree);
+  const lasting = size() - first;
+  rmSync(tree, { recursive: true, force: true });
+  run('dump', kubeconfig, namespaces, tree);
+  restic$('backup', '--host', 'host-0', '--json', tree);
+  const fresh = size() - first - lasting;
+  process.stdout.write(
+    `second backup of the unchanged cluster: first ${(first / 1024).toFixed(0)} KiB; lasting tree adds ${lasting} B; ` +
+      `fresh tree adds ${fresh} B (${(fresh / n).toFixed(1)} B per object)\n`,
+  );
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 const mib = (x: number): string => `${(x / 1048576).toFixed(1)} MiB`;
@@ -318,6 +354,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`files of the last unchanged-tree dump: ${JSON.stringify(again.at(-1)?.files)}\n`);
     process.stdout.write(`dump / kubectl: ${(m(fresh, 'ms') / median(cli)).toFixed(2)}\n`);
+    await growth(kubeconfig, namespaces, join(dir, 'growth'), n);
   } finally {
     await env.stop();
     rmSync(dir, { recursive: true, force: true });
