@@ -263,11 +263,15 @@ clusterTest(
       records,
       kept.map((n) => `${n}.yaml`),
     );
-    // The cleanup Jobs ran under their own identity and went with their Snapshots.
-    const jobs = await client.list<Obj>(K8S.jobs, { namespace });
-    assert.ok(
-      !jobs.items.some((j) => String(j.metadata?.name).startsWith('cleanup-snapshot-')),
-      'a cleanup Job is left',
+    // The cleanup Jobs ran under their own identity and go with their Snapshots (the garbage collector
+    // deletes them once their owner is gone, a moment later).
+    await waitFor(
+      async () => {
+        const jobs = await client.list<Obj>(K8S.jobs, { namespace });
+        const left = jobs.items.filter((j) => String(j.metadata?.name).startsWith('cleanup-snapshot-'));
+        return left.length === 0 ? true : undefined;
+      },
+      { what: 'the cleanup Jobs to go with their Snapshots', timeoutMs: 60_000 },
     );
 
     // Failed runs: their retention is Applied too, and only the newest failed Snapshot stays.
