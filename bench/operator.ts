@@ -21,15 +21,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseAllDocuments } from 'yaml';
 import { K8S, KUBESTASH, type ResourceType } from '../src/api/resource-type.ts';
 import { startDevEnvironment } from '../src/devcluster/environment.ts';
 import { applyAll } from '../src/devcluster/manifests.ts';
 import { freePort } from '../src/devcluster/ports.ts';
-import { probe, waitFor } from '../src/devcluster/probe.ts';
-import { projectRoot } from '../src/devcluster/toolchain.ts';
+import { waitFor } from '../src/devcluster/probe.ts';
 import type { KubeClient, KubeObject } from '../src/kube/types.ts';
 import { startMinio } from '../test/harness/objectstores.ts';
+import { idleRss, rssOf, startOperator, stopProcess, webhookPrerequisites } from './operator-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,9 +40,7 @@ const { values } = parseArgs({
 const COUNT = Number(values.count);
 const CONCURRENCY = Number(values.concurrency);
 const IDLE_S = Number(values.idle);
-const MIB = 1024 * 1024;
 const NS = 'bench';
-const CLI = join(projectRoot, 'src/cli/main.ts');
 
 type Obj = KubeObject & { status?: { phase?: string } };
 
@@ -59,43 +56,11 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 };
 
-/** The resident set of a live process now, in MiB (VmRSS), and its peak so far (VmHWM). */
-function rssOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: (kib('VmRSS') * 1024) / MIB, hwm: (kib('VmHWM') * 1024) / MIB };
-}
-
 /** CPU seconds (user + system) a live process has used so far, from /proc/<pid>/stat (100 ticks a second). */
 function cpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The median of one RSS sample a second over the idle period, in MiB. */
-async function idleRss(pid: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < IDLE_S; i++) {
-    await new Promise((r) => setTimeout(r, 1000)); // the idle period is what is measured
-    samples.push(rssOf(pid).rss);
-  }
-  return percentile(samples, 50);
-}
-
-/** deploy/'s namespace, operator RBAC and webhook configurations, the latter pointing at `url`. */
-function prerequisites(url: string): KubeObject[] {
-  const docs = (file: string): KubeObject[] =>
-    parseAllDocuments(readFileSync(join(projectRoot, file), 'utf8')).map((d) => d.toJS() as KubeObject);
-  const configurations = docs('deploy/webhooks/configurations.yaml').map((c) => ({
-    ...c,
-    webhooks: (c as { webhooks: { clientConfig: { service: { path: string } } }[] }).webhooks.map((w) => ({
-      ...w,
-      clientConfig: { url: `${url}${w.clientConfig.service.path}` },
-    })),
-  }));
-  return [...docs('deploy/operator/namespace.yaml'), ...configurations];
 }
 
 /** Runs `make` over `items` with `limit` calls in flight. */
@@ -294,40 +259,14 @@ async function main(): Promise<void> {
   let baseline: ChildProcess | undefined;
   try {
     const webhookPort = await freePort();
-    const probePort = await freePort();
-    await applyAll(env.client, prerequisites(`https://127.0.0.1:${webhookPort}`));
-    const kubeconfig = env.cluster.info.kubeconfig;
-    const started = performance.now();
-    child = spawn(
-      process.execPath,
-      [
-        '--disable-warning=ExperimentalWarning',
-        CLI,
-        'operator',
-        `--kubeconfig=${kubeconfig}`,
-        `--webhook-bind-address=127.0.0.1:${webhookPort}`,
-        `--probe-bind-address=127.0.0.1:${probePort}`,
-        '--cert-secret-namespace=cairn-system',
-        '--image=ghcr.io/cairn-backup/cairn:bench',
-        '--log-level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+    await applyAll(env.client, webhookPrerequisites(`https://127.0.0.1:${webhookPort}`));
+    const started = await startOperator(env.cluster.info.kubeconfig, webhookPort, 120_000);
+    child = started.child;
     const operator = child;
-    await waitFor(
-      async () => ((await probe(`http://127.0.0.1:${probePort}/readyz`)).status === 200 ? true : undefined),
-      {
-        what: 'cairn operator to be ready',
-        timeoutMs: 120_000,
-        abortIf: () => (operator.exitCode !== null ? `it exited ${operator.exitCode}: ${stderr}` : undefined),
-      },
-    );
-    const readyS = (performance.now() - started) / 1000;
-    const idle = await idleRss(operator.pid!);
+    const readyS = started.readyS;
+    const idle = await idleRss(operator.pid!, IDLE_S);
     baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    const floor = await idleRss(baseline.pid!);
+    const floor = await idleRss(baseline.pid!, IDLE_S);
     printTable(
       `idle resident memory, median of ${IDLE_S} samples a second after ready`,
       ['what', 'ready s', 'idle RSS MiB', 'x'],
@@ -375,11 +314,7 @@ async function main(): Promise<void> {
     );
   } finally {
     baseline?.kill('SIGTERM');
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopProcess(child);
     await env.stop();
     await s3.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -15,18 +15,16 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseAllDocuments } from 'yaml';
 import { K8S } from '../src/api/resource-type.ts';
 import { startDevEnvironment } from '../src/devcluster/environment.ts';
 import { applyAll } from '../src/devcluster/manifests.ts';
 import { freePort } from '../src/devcluster/ports.ts';
-import { probe, waitFor } from '../src/devcluster/probe.ts';
-import { projectRoot } from '../src/devcluster/toolchain.ts';
-import type { KubeClient, KubeObject } from '../src/kube/types.ts';
+import type { KubeClient } from '../src/kube/types.ts';
+import { idleRss, rssOf, startOperator, stopProcess, webhookPrerequisites } from './operator-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,40 +38,6 @@ const COUNT = Number(values.count);
 const KIB = Number(values.kib);
 const NAMESPACES = Math.max(1, Number(values.namespaces));
 const IDLE_S = Number(values.idle);
-const MIB = 1024 * 1024;
-const CLI = join(projectRoot, 'src/cli/main.ts');
-
-/** The resident set of a live process now, in MiB (VmRSS), and its peak so far (VmHWM). */
-function rssOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: (kib('VmRSS') * 1024) / MIB, hwm: (kib('VmHWM') * 1024) / MIB };
-}
-
-/** The median of one RSS sample a second over the idle period, in MiB. */
-async function idleRss(pid: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < IDLE_S; i++) {
-    await new Promise((r) => setTimeout(r, 1000)); // the idle period is what is measured
-    samples.push(rssOf(pid).rss);
-  }
-  return [...samples].sort((a, b) => a - b)[Math.floor((samples.length - 1) / 2)] ?? NaN;
-}
-
-/** deploy/'s namespace and webhook configurations, the latter pointing at `url`. */
-function prerequisites(url: string): KubeObject[] {
-  const docs = (file: string): KubeObject[] =>
-    parseAllDocuments(readFileSync(join(projectRoot, file), 'utf8')).map((d) => d.toJS() as KubeObject);
-  const configurations = docs('deploy/webhooks/configurations.yaml').map((c) => ({
-    ...c,
-    webhooks: (c as { webhooks: { clientConfig: { service: { path: string } } }[] }).webhooks.map((w) => ({
-      ...w,
-      clientConfig: { url: `${url}${w.clientConfig.service.path}` },
-    })),
-  }));
-  return [...docs('deploy/operator/namespace.yaml'), ...configurations];
-}
 
 /** Creates COUNT Secrets shaped like Helm release records, 8 creates in flight. */
 async function helmReleases(client: KubeClient): Promise<void> {
@@ -115,43 +79,12 @@ interface Run {
 
 /** Starts `cairn operator`, waits for /readyz, samples its idle RSS, and stops it. */
 async function operatorRun(kubeconfig: string, webhookPort: number): Promise<Run> {
-  const probePort = await freePort();
-  const started = performance.now();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      CLI,
-      'operator',
-      `--kubeconfig=${kubeconfig}`,
-      `--webhook-bind-address=127.0.0.1:${webhookPort}`,
-      `--probe-bind-address=127.0.0.1:${probePort}`,
-      '--cert-secret-namespace=cairn-system',
-      '--image=ghcr.io/cairn-backup/cairn:bench',
-      '--log-level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+  const { child, readyS } = await startOperator(kubeconfig, webhookPort);
   try {
-    await waitFor(
-      async () => ((await probe(`http://127.0.0.1:${probePort}/readyz`)).status === 200 ? true : undefined),
-      {
-        what: 'cairn operator to be ready',
-        timeoutMs: 180_000,
-        abortIf: () => (child.exitCode !== null ? `it exited ${child.exitCode}: ${stderr}` : undefined),
-      },
-    );
-    const readyS = (performance.now() - started) / 1000;
-    const idle = await idleRss(child.pid!);
+    const idle = await idleRss(child.pid!, IDLE_S);
     return { readyS, idle, peak: rssOf(child.pid!).hwm };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopProcess(child);
   }
 }
 
@@ -161,7 +94,7 @@ async function main(): Promise<void> {
   let baseline: ChildProcess | undefined;
   try {
     const webhookPort = await freePort();
-    await applyAll(env.client, prerequisites(`https://127.0.0.1:${webhookPort}`));
+    await applyAll(env.client, webhookPrerequisites(`https://127.0.0.1:${webhookPort}`));
     const kubeconfig = env.cluster.info.kubeconfig;
     const empty = await operatorRun(kubeconfig, webhookPort);
     const t0 = performance.now();
@@ -169,7 +102,7 @@ async function main(): Promise<void> {
     const createdS = (performance.now() - t0) / 1000;
     const full = await operatorRun(kubeconfig, webhookPort);
     baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    const floor = await idleRss(baseline.pid!);
+    const floor = await idleRss(baseline.pid!, IDLE_S);
     const row = (label: string, r: Run): string[] => [
       label,
       r.readyS.toFixed(1),
