@@ -34,6 +34,8 @@ export interface WaitOptions {
   /** Checked between attempts: a reason to stop waiting early (e.g. the process exited). */
   abortIf?: () => string | undefined;
   intervalMs?: number;
+  /** Poll every `intervalMs` throughout, instead of backing off to once a second (a short window to catch). */
+  fixedInterval?: boolean;
 }
 
 /**
@@ -62,6 +64,6 @@ export async function waitFor<T>(
       );
     }
     await new Promise((r) => setTimeout(r, interval));
-    interval = Math.min(interval * 1.5, 1000);
+    if (!opts.fixedInterval) interval = Math.min(interval * 1.5, 1000);
   }
 }

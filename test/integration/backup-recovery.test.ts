@@ -75,22 +75,6 @@ function resticBackup(pgid: number): Proc | undefined {
   );
 }
 
-/** Polls every `intervalMs` (fixed: the window to catch is short) until `check` returns a value. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 const signalGroup = (pgid: number, sig: NodeJS.Signals): void => {
   try {
     process.kill(-pgid, sig);
@@ -110,8 +94,7 @@ async function killMidBackup(namespace: string, s3: MinioServer, bucket: string)
     intervalMs: 50,
   });
   try {
-    const restic = await until(
-      'restic backup holding its lock',
+    const restic = await waitFor(
       async () => {
         if (!resticBackup(pgid)) return undefined;
         signalGroup(pgid, 'SIGSTOP');
@@ -122,7 +105,8 @@ async function killMidBackup(namespace: string, s3: MinioServer, bucket: string)
         signalGroup(pgid, 'SIGCONT');
         return undefined;
       },
-      120_000,
+      // A fixed short interval: the window to catch restic holding its lock is short.
+      { what: 'restic backup holding its lock', timeoutMs: 120_000, intervalMs: 25, fixedInterval: true },
     );
     signalGroup(pgid, 'SIGKILL');
     return restic.pid;
