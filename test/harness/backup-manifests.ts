@@ -83,6 +83,7 @@ export interface ConfigurationInput {
   addon?: Record<string, unknown>;
   /** The scratch volume given a lasting host directory (addonVolumes of the task). */
   scratchHostDir?: string;
+  paused?: boolean;
 }
 
 /** A BackupConfiguration with one session of the kubedump Addon's manifest-backup task, never due by itself. */
@@ -109,6 +110,7 @@ export function backupConfiguration(i: ConfigurationInput): Manifest {
       kind: 'BackupConfiguration',
       metadata: { name: i.name, namespace },
       spec: {
+        ...(i.paused ? { paused: true } : {}),
         target: { apiGroup: '', kind: 'Namespace', name: i.target },
         backends: Object.entries(i.backends).map(([name, storage]) => ({
           name,
@@ -172,6 +174,19 @@ export async function firstSessionEnded(
   return sessionEnded(client, namespace, name, timeoutMs);
 }
 
+/** A BackupSession of `session` of configuration `bc`, as `kubectl create` would make it. */
+export function backupSession(namespace: string, bc: string, session: string, name: string): Manifest {
+  return [
+    KUBESTASH.backupSessions,
+    {
+      apiVersion: 'core.kubestash.com/v1alpha1',
+      kind: 'BackupSession',
+      metadata: { name, namespace },
+      spec: { invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: bc }, session },
+    },
+  ];
+}
+
 /** Creates a BackupSession of `session` of configuration `bc` and resolves once it Succeeded. */
 export async function runSession(
   client: KubeClient,
@@ -180,16 +195,7 @@ export async function runSession(
   session: string,
   name: string,
 ): Promise<Obj> {
-  await client.create(
-    KUBESTASH.backupSessions,
-    {
-      apiVersion: 'core.kubestash.com/v1alpha1',
-      kind: 'BackupSession',
-      metadata: { name, namespace },
-      spec: { invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: bc }, session },
-    },
-    { namespace },
-  );
+  await applyAll(client, [backupSession(namespace, bc, session, name)]);
   const ended = await sessionEnded(client, namespace, name);
   assert.equal(phaseOf(ended), 'Succeeded', `BackupSession ${name} ended ${phaseOf(ended)}`);
   return ended;

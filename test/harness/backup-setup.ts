@@ -1,17 +1,28 @@
 // The objects of a kubedump backup on S3 (MinIO) in one namespace, as a user writes them: the encryption and
 // credential Secrets, a BackupStorage, a RetentionPolicy and a BackupConfiguration with one session and one
-// repository, backing up the ConfigMaps of the namespace. Shared by the recovery tests.
-import { KUBESTASH, K8S } from '../../src/api/resource-type.ts';
-import { waitFor } from '../../src/devcluster/probe.ts';
+// repository, backing up the ConfigMaps of the namespace (built by backup-manifests.ts). Shared by the
+// recovery tests.
+import { K8S } from '../../src/api/resource-type.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
 import { openComponentRepositories } from '../../src/repository/open.ts';
 import { RepositoryObjects } from '../../src/repository/objects.ts';
 import { resolveRepository } from '../../src/repository/resolve.ts';
 import { SecretBook } from '../../src/repository/secret-book.ts';
 import type { ResticLock } from '../../src/restic/locks.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  backupSession as backupSessionManifest,
+  retentionPolicy,
+  s3Storage,
+  secret,
+  sessionEnded,
+  type Manifest,
+  type Obj,
+} from './backup-manifests.ts';
 import type { MinioServer } from './objectstores.ts';
 
-export type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+export type { Obj };
 export type Condition = { type: string; status: string; reason?: string; message?: string };
 
 export const PASSWORD = 'recovery-planted-password-91c4';
@@ -39,88 +50,37 @@ export async function createBackupObjects(
 ): Promise<BackupObjects> {
   const bc = o.bc ?? 'manifests';
   const bucket = o.bucket ?? 'recovery';
-  const create = (r: Parameters<KubeClient['create']>[0], obj: KubeObject) =>
-    client.create(r, obj, { namespace });
+  const manifests: Manifest[] = [];
   if (!(await client.find(K8S.secrets, 'enc', namespace))) {
-    await create(K8S.secrets, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'enc', namespace },
-      stringData: { RESTIC_PASSWORD: PASSWORD },
-    });
-    await create(K8S.secrets, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 's3-cred', namespace },
-      stringData: s3.secretData,
-    });
     await s3.createBucket(bucket);
-    await create(KUBESTASH.backupStorages, {
-      apiVersion: 'storage.kubestash.com/v1alpha1',
-      kind: 'BackupStorage',
-      metadata: { name: 'store', namespace },
-      spec: {
-        storage: {
-          provider: 's3',
-          s3: { endpoint: s3.endpoint, bucket, prefix: namespace, region: s3.region, secretName: 's3-cred' },
-        },
-        usagePolicy: { allowedNamespaces: { from: 'Same' } },
-        deletionPolicy: 'Delete',
-      },
-    });
-    await create(KUBESTASH.retentionPolicies, {
-      apiVersion: 'storage.kubestash.com/v1alpha1',
-      kind: 'RetentionPolicy',
-      metadata: { name: 'keep', namespace },
-      spec: { successfulSnapshots: { last: 20 }, failedSnapshots: { last: 20 } },
-    });
+    manifests.push(
+      secret(namespace, 'enc', { RESTIC_PASSWORD: PASSWORD }),
+      ...s3Storage(namespace, 'store', s3, bucket),
+      retentionPolicy(namespace, 'keep', {
+        successfulSnapshots: { last: 20 },
+        failedSnapshots: { last: 20 },
+      }),
+    );
   }
-  await create(KUBESTASH.backupConfigurations, {
-    apiVersion: 'core.kubestash.com/v1alpha1',
-    kind: 'BackupConfiguration',
-    metadata: { name: bc, namespace },
-    spec: {
+  manifests.push(
+    backupConfiguration({
+      namespace,
+      name: bc,
+      target: namespace,
+      backends: { main: 'store' },
+      retentionPolicy: 'keep',
+      repositories: { [repositoryOf(bc)]: 'main' },
+      encryptionSecret: 'enc',
+      session: {
+        name: SESSION,
+        sessionHistoryLimit: 20,
+        scheduler: { schedule: o.schedule ?? '0 0 1 1 *', jobTemplate: {} },
+      },
+      params: { IncludeResources: 'configmaps' },
       ...(o.paused ? { paused: true } : {}),
-      target: { apiGroup: '', kind: 'Namespace', name: namespace },
-      backends: [
-        {
-          name: 'main',
-          storageRef: { name: 'store', namespace },
-          retentionPolicy: { name: 'keep', namespace },
-        },
-      ],
-      sessions: [
-        {
-          name: SESSION,
-          sessionHistoryLimit: 20,
-          scheduler: { schedule: o.schedule ?? '0 0 1 1 *', jobTemplate: {} },
-          addon: {
-            name: 'kubedump-addon',
-            tasks: [
-              {
-                name: 'manifest-backup',
-                params: { IncludeResources: 'configmaps' },
-                variables: [
-                  {
-                    name: 'RESTIC_PASSWORD',
-                    valueFrom: { secretKeyRef: { name: 'enc', key: 'RESTIC_PASSWORD' } },
-                  },
-                ],
-              },
-            ],
-          },
-          repositories: [
-            {
-              name: repositoryOf(bc),
-              backend: 'main',
-              directory: `${namespace}/${bc}`,
-              encryptionSecret: { name: 'enc', namespace },
-            },
-          ],
-        },
-      ],
-    },
-  });
+    }),
+  );
+  await applyAll(client, manifests);
   return { bucket, bc };
 }
 
@@ -131,15 +91,7 @@ export function repositoryOf(bc: string): string {
 
 /** A BackupSession of the configuration's session, as `kubectl create` would make it. */
 export function backupSession(namespace: string, bc: string, name: string): KubeObject {
-  return {
-    apiVersion: 'core.kubestash.com/v1alpha1',
-    kind: 'BackupSession',
-    metadata: { name, namespace },
-    spec: {
-      invoker: { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', name: bc },
-      session: SESSION,
-    },
-  };
+  return backupSessionManifest(namespace, bc, SESSION, name)[1];
 }
 
 /** Resolves with the BackupSession once its phase is terminal. */
@@ -149,14 +101,7 @@ export function waitForTerminal(
   name: string,
   timeoutMs = 120_000,
 ): Promise<Obj> {
-  return waitFor(
-    async () => {
-      const s = await client.get<Obj>(KUBESTASH.backupSessions, name, namespace);
-      if (TERMINAL.includes(String(s.status?.phase))) return s;
-      throw new Error(`${name}: ${JSON.stringify(s.status ?? {})}`);
-    },
-    { what: `BackupSession ${namespace}/${name} to end`, timeoutMs },
-  );
+  return sessionEnded(client, namespace, name, timeoutMs);
 }
 
 export function condition(o: Obj, type: string): Condition | undefined {
