@@ -76,6 +76,8 @@ export interface ConfigurationInput {
   /** Repository name → backend; each repository's directory is its name, encrypted by `encryptionSecret`. */
   repositories: Record<string, string>;
   encryptionSecret: string;
+  /** A repository's directory when it is not the repository's name. */
+  directories?: Record<string, string>;
   /** The session: its name, and whatever else it sets (retryConfig, sessionHistoryLimit …). */
   session: { name: string } & Record<string, unknown>;
   /** The kubedump task's params, and the addon fields besides its name and tasks (jobTemplate …). */
@@ -124,7 +126,7 @@ export function backupConfiguration(i: ConfigurationInput): Manifest {
             repositories: Object.entries(i.repositories).map(([name, backend]) => ({
               name,
               backend,
-              directory: name,
+              directory: i.directories?.[name] ?? name,
               encryptionSecret: { name: i.encryptionSecret, namespace },
             })),
             addon: { name: 'kubedump-addon', ...i.addon, tasks: [task] },

@@ -70,6 +70,7 @@ export async function createBackupObjects(
       backends: { main: 'store' },
       retentionPolicy: 'keep',
       repositories: { [repositoryOf(bc)]: 'main' },
+      directories: { [repositoryOf(bc)]: `${namespace}/${bc}` },
       encryptionSecret: 'enc',
       session: {
         name: SESSION,

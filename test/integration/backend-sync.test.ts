@@ -104,17 +104,21 @@ clusterTest(
     t.after(() => second.stop());
     const c2 = second.client;
     await c2.create(K8S.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    // The storage as cluster 1 has it, and the credential Secret it names.
+    const storage = await client.get<Obj>(KUBESTASH.backupStorages, 'store', namespace);
+    const secretName = (storage.spec?.storage as { s3?: { secretName?: string } } | undefined)?.s3
+      ?.secretName;
+    assert.ok(secretName, "cluster 1's storage names its Secret");
     await c2.create(
       K8S.secrets,
       {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 's3-cred', namespace },
+        metadata: { name: secretName, namespace },
         stringData: minio.secretData,
       },
       { namespace },
     );
-    const storage = await client.get<Obj>(KUBESTASH.backupStorages, 'store', namespace);
     await c2.create(
       KUBESTASH.backupStorages,
       {
