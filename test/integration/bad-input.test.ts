@@ -70,17 +70,26 @@ async function apply(kc: KubeConfig, obj: KubernetesObject): Promise<void> {
   };
   const name = obj.metadata?.name ?? '';
   const { status, ...body } = obj as KubernetesObject & { status?: unknown };
-  let current: KubernetesObject | undefined;
-  try {
-    current = (await api.getNamespacedCustomObject({ ...ref, name })) as KubernetesObject;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  if (current) {
-    body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-    await api.replaceNamespacedCustomObject({ ...ref, name, body });
-  } else {
-    await api.createNamespacedCustomObject({ ...ref, body });
+  // A reconciler may write the object between the read and the replace (a finalizer, its status): the
+  // replace then meets a 409 before admission sees it, so it is read again and sent again, as a user would.
+  for (let attempt = 1; ; attempt++) {
+    let current: KubernetesObject | undefined;
+    try {
+      current = (await api.getNamespacedCustomObject({ ...ref, name })) as KubernetesObject;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    try {
+      if (current) {
+        body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
+        await api.replaceNamespacedCustomObject({ ...ref, name, body });
+      } else {
+        await api.createNamespacedCustomObject({ ...ref, body });
+      }
+      break;
+    } catch (err) {
+      if (!current || statusCode(err) !== 409 || attempt >= 5) throw err;
+    }
   }
   if (status !== undefined) {
     await api.patchNamespacedCustomObjectStatus(
