@@ -11,6 +11,7 @@ import { newRepositoryController } from '../reconcilers/repository/reconciler.ts
 import { backupSessionController } from '../reconcilers/backupsession/reconciler.ts';
 import { snapshotController } from '../reconcilers/snapshot/reconciler.ts';
 import { makeBackupConfigurationController } from '../reconcilers/backupconfiguration/reconciler.ts';
+import { RESTORE_CONTROLLERS } from './restore-controllers.ts';
 
 export interface ReconcilerDeps {
   client: KubeClient;
@@ -33,4 +34,5 @@ export const BACKUP_CONTROLLERS: readonly ControllerFactory[] = [
   backupSessionController,
   snapshotController,
   makeBackupConfigurationController,
+  ...RESTORE_CONTROLLERS,
 ];

@@ -1,0 +1,105 @@
+// The writes around the backups a RestoreSession pauses: the finalizer that keeps the session until it has
+// resumed them, the pause itself, and the release when the session ends or is deleted (resume what it
+// paused, remove the Roles it made in other namespaces, drop the finalizer). Each write is idempotent.
+import { KUBESTASH, K8S } from '../../api/resource-type.ts';
+import type { KubeClient } from '../../kube/types.ts';
+import {
+  pausedBy,
+  pausePatch,
+  PAUSED_BY_ANNOTATION,
+  RESUME_FINALIZER,
+  resumePatch,
+  sessionId,
+  toPause,
+  type BackupConfigurationObj,
+} from './pause.ts';
+import type { RestoreSessionObject, TypedRef } from './plan.ts';
+
+const MERGE = { type: 'merge' as const };
+
+/**
+ * Pauses the configurations backing up the target that are not paused yet, after adding the finalizer (so
+ * that a deletion cannot leave them paused). Returns the session as last written and the configurations it
+ * has paused, including earlier ones.
+ */
+export async function pauseBackups(
+  client: KubeClient,
+  rs: RestoreSessionObject,
+  configurations: readonly BackupConfigurationObj[],
+): Promise<{ rs: RestoreSessionObject; paused: TypedRef[] }> {
+  const pending = toPause(rs, configurations);
+  let current = rs;
+  const finalizers = rs.metadata?.finalizers ?? [];
+  if (pending.length > 0 && !finalizers.includes(RESUME_FINALIZER)) {
+    current = await client.patch<RestoreSessionObject>(
+      KUBESTASH.restoreSessions,
+      rs.metadata?.name ?? '',
+      {
+        metadata: {
+          finalizers: [...finalizers, RESUME_FINALIZER],
+          resourceVersion: rs.metadata?.resourceVersion,
+        },
+      },
+      { ...MERGE, namespace: rs.metadata?.namespace },
+    );
+  }
+  const patched: BackupConfigurationObj[] = [];
+  for (const bc of pending) {
+    patched.push(
+      await client.patch<BackupConfigurationObj>(
+        KUBESTASH.backupConfigurations,
+        bc.metadata?.name ?? '',
+        pausePatch(rs),
+        { ...MERGE, namespace: bc.metadata?.namespace },
+      ),
+    );
+  }
+  const seen = new Set(patched.map((b) => `${b.metadata?.namespace}/${b.metadata?.name}`));
+  const all = [
+    ...patched,
+    ...configurations.filter((b) => !seen.has(`${b.metadata?.namespace}/${b.metadata?.name}`)),
+  ];
+  return { rs: current, paused: pausedBy(rs, all) };
+}
+
+export interface ReleaseOptions {
+  /** Namespaces other than the session's holding its Role and RoleBinding, to delete. */
+  foreignRoles?: { namespaces: readonly string[]; name: string };
+}
+
+/**
+ * Resumes the configurations this session paused (only those: the annotation names it), deletes its Roles
+ * in other namespaces when asked, and drops the finalizer. Nothing is written when nothing is left to do.
+ */
+export async function releaseBackups(
+  client: KubeClient,
+  rs: RestoreSessionObject,
+  configurations: readonly BackupConfigurationObj[],
+  o: ReleaseOptions = {},
+): Promise<void> {
+  const id = sessionId(rs);
+  for (const bc of configurations) {
+    if (bc.metadata?.annotations?.[PAUSED_BY_ANNOTATION] !== id) continue;
+    await client.patch(KUBESTASH.backupConfigurations, bc.metadata?.name ?? '', resumePatch(), {
+      ...MERGE,
+      namespace: bc.metadata?.namespace,
+    });
+  }
+  for (const n of o.foreignRoles?.namespaces ?? []) {
+    await client.delete(K8S.roleBindings, o.foreignRoles?.name ?? '', { namespace: n });
+    await client.delete(K8S.roles, o.foreignRoles?.name ?? '', { namespace: n });
+  }
+  const finalizers = rs.metadata?.finalizers ?? [];
+  if (!finalizers.includes(RESUME_FINALIZER)) return;
+  await client.patch(
+    KUBESTASH.restoreSessions,
+    rs.metadata?.name ?? '',
+    {
+      metadata: {
+        finalizers: finalizers.filter((f) => f !== RESUME_FINALIZER),
+        resourceVersion: rs.metadata?.resourceVersion,
+      },
+    },
+    { ...MERGE, namespace: rs.metadata?.namespace },
+  );
+}
