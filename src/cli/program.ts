@@ -88,6 +88,28 @@ const MODULES: LazyModule[] = [
     ],
   },
   {
+    load: async () => (await import('./snapshot/commands.ts')).registerSnapshotDataCommands,
+    commands: [
+      {
+        name: 'download',
+        term: 'download [options] <snapshot>',
+        description: "download a Snapshot's components onto this machine (restic runs here)",
+      },
+      {
+        name: 'manifest-view',
+        term: 'manifest-view [options]',
+        description:
+          'show the objects a manifest Snapshot holds, as a tree of type, namespace and name, with counts',
+      },
+      {
+        name: 'manifest-restore',
+        term: 'manifest-restore [options]',
+        description:
+          'restore the objects of a manifest Snapshot into the cluster, from this machine (or a dry run)',
+      },
+    ],
+  },
+  {
     load: async () => (await import('./repo.ts')).registerRepoCommands,
     commands: [
       {
