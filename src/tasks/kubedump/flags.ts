@@ -259,7 +259,7 @@ const TRUE = ['1', 't', 'T', 'true', 'True', 'TRUE'];
 const FALSE = ['0', 'f', 'F', 'false', 'False', 'FALSE'];
 
 /** Reads one flag's value; every failure names the flag and shows its example. */
-class FlagReader {
+export class FlagReader {
   private readonly spec: FlagSpec;
   private readonly value: string | boolean | undefined;
 
@@ -333,7 +333,7 @@ class FlagReader {
   }
 }
 
-function namespaceProblem(entry: string): string | undefined {
+export function namespaceProblem(entry: string): string | undefined {
   if (entry === '*') return undefined;
   if (entry.length > 63 || !DNS_LABEL.test(entry)) {
     return `${JSON.stringify(entry)} is not a namespace name (lowercase letters, digits and '-')`;
@@ -342,7 +342,7 @@ function namespaceProblem(entry: string): string | undefined {
 }
 
 /** A resource is named `plural` (core group) or `plural.group`, as discovery spells them; `*` is all. */
-function resourceProblem(entry: string): string | undefined {
+export function resourceProblem(entry: string): string | undefined {
   if (entry === '*') return undefined;
   const dot = entry.indexOf('.');
   const plural = dot >= 0 ? entry.slice(0, dot) : entry;
@@ -353,7 +353,7 @@ function resourceProblem(entry: string): string | undefined {
 }
 
 /** A label token is `key:value`, `key=value` or a bare `key`. */
-function labelTokenProblem(entry: string): string | undefined {
+export function labelTokenProblem(entry: string): string | undefined {
   const at = entry.search(/[:=]/);
   const key = at >= 0 ? entry.slice(0, at) : entry;
   const value = at >= 0 ? entry.slice(at + 1) : '';
