@@ -11,7 +11,11 @@ import {
   restoreServiceAccount,
   type RestoreAddonObj,
 } from '../../../../src/reconcilers/restoresession/job.ts';
-import type { RepositoryObj, RestoreSessionObject } from '../../../../src/reconcilers/restoresession/plan.ts';
+import type {
+  RepositoryObj,
+  RestoreSessionObject,
+  TypedRef,
+} from '../../../../src/reconcilers/restoresession/plan.ts';
 import {
   foreignNamespaces,
   restoreRbac,
@@ -207,7 +211,7 @@ void test('the Role lets the Job read its session and write its status, and read
 const bc = (
   name: string,
   ns: string,
-  target: object | undefined,
+  target: TypedRef | undefined,
   extra: Partial<BackupConfigurationObj> = {},
 ): BackupConfigurationObj => ({
   metadata: { name, namespace: ns, ...(extra.metadata ?? {}) },
