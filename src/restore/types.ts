@@ -55,7 +55,13 @@ export interface PlannedObject {
   object: JsonObject;
   /** Its owners as dumped; the apply step writes them with the new UIDs, or relinks them afterwards. */
   owners: OwnerLink[];
+  /** Path of its file relative to the tree root; '' for a Namespace the plan adds for objects that need it. */
   file: string;
+  /**
+   * Planned only because objects restored into it need it: a Namespace the filters left out, or one the
+   * dump has no file for (then `file` is '').
+   */
+  implied?: boolean;
 }
 
 /**

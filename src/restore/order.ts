@@ -1,0 +1,204 @@
+// In which order the resource types of a restore are written (DESIGN §3, reference §5.6): CRDs; Namespaces;
+// the high-priority list; the other types so that owners come before their dependents and referenced objects
+// before what refers to them; the low-priority list last. Types with no ordering between them share a step,
+// since a step's objects are written in parallel and each step boundary waits for the slowest write. Pure
+// and deterministic: the same input always gives the same steps.
+
+export const CRDS = 'customresourcedefinitions.apiextensions.k8s.io';
+export const NAMESPACES = 'namespaces';
+
+/** KubeStash's high-priority list (reference §5.6, without CRDs and Namespaces), in its order. */
+export const HIGH_PRIORITY: readonly string[] = [
+  'storageclasses.storage.k8s.io',
+  'volumesnapshotclass.snapshot.storage.k8s.io',
+  'volumesnapshotclasses.snapshot.storage.k8s.io',
+  'volumesnapshotcontents.snapshot.storage.k8s.io',
+  'volumesnapshots.snapshot.storage.k8s.io',
+  'persistentvolumes',
+  'persistentvolumeclaims',
+  'serviceaccounts',
+  'secrets',
+  'configmaps',
+  'limitranges',
+  'pods',
+  'replicasets.apps',
+  'clusterclasses.cluster.x-k8s.io',
+  'endpoints',
+  'services',
+];
+
+/** KubeStash's low-priority list: written last, one type at a time, in this order. */
+export const LOW_PRIORITY: readonly string[] = [
+  'clusters.cluster.x-k8s.io',
+  'clusterresourcesets.addons.cluster.x-k8s.io',
+  'apps.kappctrl.k14s.io',
+  'packageinstalls.packaging.carvel.dev',
+];
+
+const WORKLOADS = [
+  'pods',
+  'replicasets.apps',
+  'deployments.apps',
+  'statefulsets.apps',
+  'daemonsets.apps',
+  'replicationcontrollers',
+  'jobs.batch',
+  'cronjobs.batch',
+];
+const BINDINGS = ['rolebindings.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io'];
+const INGRESSES = ['ingresses.networking.k8s.io'];
+
+const edges = (from: readonly string[], to: readonly string[]): [string, string][] =>
+  from.flatMap((f) => to.map((t): [string, string] => [f, t]));
+
+/**
+ * What must exist before what refers to it, as (referenced, referrer) pairs. Among the high-priority
+ * types these pairs follow the list's order, so that types the list orders only by habit can share a
+ * step. A Pod that names a missing ServiceAccount is refused by admission; a token Secret whose
+ * ServiceAccount is missing is deleted by the token controller; LimitRange defaults apply only to Pods
+ * created after it; a claim binds to a volume or snapshot that exists.
+ */
+export const REFERENCE_EDGES: readonly (readonly [string, string])[] = [
+  ['storageclasses.storage.k8s.io', 'persistentvolumes'],
+  ['storageclasses.storage.k8s.io', 'persistentvolumeclaims'],
+  ['volumesnapshotclass.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io'],
+  ['volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io'],
+  ['volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshots.snapshot.storage.k8s.io'],
+  ['volumesnapshots.snapshot.storage.k8s.io', 'persistentvolumeclaims'],
+  ['persistentvolumes', 'persistentvolumeclaims'],
+  ['serviceaccounts', 'secrets'],
+  ['pods', 'replicasets.apps'],
+  ['endpoints', 'services'],
+  // Services come after Pods in the list; a Service only has to precede the controllers' Pods.
+  ...edges(['serviceaccounts', 'configmaps', 'secrets', 'persistentvolumeclaims', 'limitranges'], WORKLOADS),
+  ...edges(['priorityclasses.scheduling.k8s.io', 'runtimeclasses.node.k8s.io'], WORKLOADS),
+  ...edges(
+    ['services'],
+    WORKLOADS.filter((w) => w !== 'pods' && w !== 'replicasets.apps'),
+  ),
+  ...edges(['serviceaccounts', 'clusterroles.rbac.authorization.k8s.io'], BINDINGS),
+  ['roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'],
+  ...edges(['services', 'secrets', 'ingressclasses.networking.k8s.io'], INGRESSES),
+];
+
+export interface TypeSteps {
+  /** Resource ids per step, each sorted; no empty steps. */
+  steps: string[][];
+  /** Index of the CRD step in `steps`, when there is one (always 0). */
+  crdStep?: number;
+}
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The steps for the resource types present. `ownerEdges` are (owner type, dependent type) pairs taken
+ * from the dump's ownerReferences; an owner edge always wins over the high-priority list: a listed type
+ * whose owners (or whose listed predecessors) are not already placed before it leaves the list and is
+ * ordered with the other types. Cycles are broken by writing the alphabetically first type of a cycle
+ * that nothing outside it precedes first.
+ */
+export function orderTypes(
+  present: Iterable<string>,
+  ownerEdges: Iterable<readonly [string, string]> = [],
+): TypeSteps {
+  const ids = new Set(present);
+  const owners = new Map<string, Set<string>>();
+  for (const [owner, dependent] of ownerEdges) {
+    if (owner === dependent || !ids.has(owner) || !ids.has(dependent)) continue;
+    if (!owners.has(dependent)) owners.set(dependent, new Set());
+    owners.get(dependent)?.add(owner);
+  }
+  const refPreds = new Map<string, Set<string>>();
+  for (const [from, to] of REFERENCE_EDGES) {
+    if (!ids.has(from) || !ids.has(to)) continue;
+    if (!refPreds.has(to)) refPreds.set(to, new Set());
+    refPreds.get(to)?.add(from);
+  }
+
+  const out: TypeSteps = { steps: [] };
+  const placed = new Set<string>();
+  if (ids.has(CRDS)) {
+    out.crdStep = out.steps.length;
+    out.steps.push([CRDS]);
+    placed.add(CRDS);
+  }
+  if (ids.has(NAMESPACES)) {
+    out.steps.push([NAMESPACES]);
+    placed.add(NAMESPACES);
+  }
+
+  // The high-priority types whose owners and listed predecessors are all placed before them.
+  const high: string[] = [];
+  for (const id of HIGH_PRIORITY) {
+    if (!ids.has(id)) continue;
+    const preds = [...(owners.get(id) ?? []), ...(refPreds.get(id) ?? [])];
+    if (preds.every((p) => placed.has(p) || high.includes(p))) high.push(id);
+  }
+  for (const layer of layers(high, owners, refPreds)) out.steps.push(layer);
+  for (const id of high) placed.add(id);
+
+  const low = LOW_PRIORITY.filter((id) => ids.has(id));
+  const rest = [...ids].filter((id) => !placed.has(id) && !low.includes(id)).sort(byName);
+  for (const layer of layers(rest, owners, refPreds)) out.steps.push(layer);
+  for (const id of low) out.steps.push([id]);
+  return out;
+}
+
+/**
+ * `nodes` in layers: each node after every predecessor (owner or referenced type) among `nodes`, as early
+ * as that allows.
+ */
+function layers(
+  nodes: readonly string[],
+  owners: ReadonlyMap<string, ReadonlySet<string>>,
+  refPreds: ReadonlyMap<string, ReadonlySet<string>>,
+): string[][] {
+  const inSet = new Set(nodes);
+  const preds = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const p = new Set<string>();
+    for (const m of [...(owners.get(n) ?? []), ...(refPreds.get(n) ?? [])])
+      if (inSet.has(m) && m !== n) p.add(m);
+    preds.set(n, p);
+  }
+  const remaining = new Set(nodes);
+  const result: string[][] = [];
+  while (remaining.size > 0) {
+    let ready = [...remaining].filter((n) => [...(preds.get(n) ?? [])].every((p) => !remaining.has(p)));
+    if (ready.length === 0) ready = [cycleBreaker(remaining, preds)];
+    ready.sort(byName);
+    result.push(ready);
+    for (const n of ready) remaining.delete(n);
+  }
+  return result;
+}
+
+/**
+ * The alphabetically first node of a cycle that no other remaining node precedes from outside the cycle
+ * (a source of the graph of cycles), so breaking it never moves a type ahead of one it depends on outside
+ * the cycle.
+ */
+function cycleBreaker(
+  remaining: ReadonlySet<string>,
+  preds: ReadonlyMap<string, ReadonlySet<string>>,
+): string {
+  const reaching = (n: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [n];
+    while (stack.length > 0) {
+      const cur = stack.pop() as string;
+      for (const p of preds.get(cur) ?? [])
+        if (remaining.has(p) && !seen.has(p)) {
+          seen.add(p);
+          stack.push(p);
+        }
+    }
+    return seen;
+  };
+  const sorted = [...remaining].sort(byName);
+  for (const n of sorted) {
+    const up = reaching(n);
+    if (up.has(n) && [...up].every((m) => reaching(m).has(n))) return n;
+  }
+  return sorted[0] as string;
+}

@@ -1,0 +1,185 @@
+// Reading a dump tree that restic restored: every object file of either generation's layouts (reference
+// §5.4), parsed, with what identifies it. Reading never changes an object and never fails on one bad file:
+// a file that is not one Kubernetes object is reported as a problem and the rest is read.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { parse } from 'yaml';
+import { isObject, str, type JsonObject } from '../common/json.ts';
+import type { DumpItem, TreeLayout } from './types.ts';
+
+/** A file of the tree that could not be read as one object, with why. */
+export interface TreeProblem {
+  /** Path relative to the tree root, `/`-separated. */
+  file: string;
+  message: string;
+}
+
+export interface DumpTree {
+  layout: TreeLayout;
+  /** Every object read, ordered by file path. */
+  items: DumpItem[];
+  /** Files that are not one object of the layout, ordered by file path. */
+  problems: TreeProblem[];
+}
+
+/** Files read at once: enough to hide the thread pool's latency, few enough to bound open descriptors. */
+const READ_CONCURRENCY = 64;
+
+const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
+
+/**
+ * Where a file sits in each layout: the resource id (v2 only) and namespace its path names, or undefined
+ * when the path does not fit that layout.
+ */
+type Placement = { resource?: string; namespace?: string } | undefined;
+
+const decode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+const PLACERS: Record<TreeLayout, (s: readonly string[]) => Placement> = {
+  // <resource>/cluster/<name>.yaml, <resource>/namespaces/<ns>/<name>.yaml
+  v2: (s) => {
+    if (s.length === 3 && s[1] === 'cluster') return { resource: decode(s[0] ?? '') };
+    if (s.length === 4 && s[1] === 'namespaces')
+      return { resource: decode(s[0] ?? ''), namespace: decode(s[2] ?? '') };
+    return undefined;
+  },
+  // global/<Kind>/<name>.yaml, namespaces/<ns>/<Kind>/<name>.yaml
+  'v1-cluster': (s) => {
+    if (s.length === 3 && s[0] === 'global') return {};
+    if (s.length === 4 && s[0] === 'namespaces') return { namespace: decode(s[1] ?? '') };
+    return undefined;
+  },
+  // <Kind>/<name>.yaml
+  'v1-namespace': (s) => (s.length === 2 ? {} : undefined),
+  // <root>.yaml, <Kind>/<name>/<name>.yaml, <Kind>/<name>/<ChildKind>/<child>/<child>.yaml, ...
+  'v1-application': (s) => {
+    if (s.length === 1) return {};
+    if (s.length >= 3 && s.length % 2 === 1 && s.at(-1)?.replace(/\.ya?ml$/, '') === s.at(-2)) return {};
+    return undefined;
+  },
+};
+
+/** Ties go to the earlier layout: the second generation is what Cairn and current KubeStash write. */
+const LAYOUTS: readonly TreeLayout[] = ['v2', 'v1-cluster', 'v1-namespace', 'v1-application'];
+
+/**
+ * The layout of a tree from the paths of its YAML files: the one that places the most files. An
+ * application tree always has its root object at the top, so it is chosen only when there is one; an
+ * empty tree counts as v2.
+ */
+export function detectLayout(files: readonly string[]): TreeLayout {
+  const segments = files.map((f) => f.split('/'));
+  const hasRootFile = segments.some((s) => s.length === 1);
+  let best: TreeLayout = 'v2';
+  let bestCount = 0;
+  for (const layout of LAYOUTS) {
+    if (layout === 'v1-application' && !hasRootFile) continue;
+    const count = segments.filter((s) => PLACERS[layout](s) !== undefined).length;
+    if (count > bestCount) {
+      best = layout;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** Every regular file below `root`, relative, `/`-separated, sorted. */
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const files: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const rel = join(e.parentPath, e.name).slice(root.length + 1);
+    files.push(sep === '/' ? rel : rel.split(sep).join('/'));
+  }
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The object a file's text holds, or the reason it does not hold exactly one Kubernetes object. */
+export function parseObject(text: string): JsonObject | string {
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return `not valid YAML: ${message.split('\n')[0] ?? ''}`;
+  }
+  if (!isObject(value)) return 'not a Kubernetes object (the document is not a mapping)';
+  const missing = ['apiVersion', 'kind'].filter((k) => !str(value[k]));
+  const meta = value.metadata;
+  if (!isObject(meta) || !str(meta.name)) missing.push('metadata.name');
+  if (missing.length > 0) return `not a Kubernetes object: no ${missing.join(', ')}`;
+  return value;
+}
+
+/**
+ * Reads the dump tree at `root` (the directory holding the layout's top level). The layout is detected
+ * from the paths; name and namespace are taken from each object's metadata (file names may be escaped or
+ * shortened), the namespace from the path only when the metadata has none. In the v2 layout the resource
+ * id is the top-level directory's name. Files are read `READ_CONCURRENCY` at a time. Throws only when
+ * `root` itself cannot be listed.
+ */
+export async function readTree(root: string): Promise<DumpTree> {
+  const base = root.endsWith(sep) && root.length > 1 ? root.slice(0, -1) : root;
+  const all = await listFiles(base);
+  const problems: TreeProblem[] = [];
+  const yamlFiles: string[] = [];
+  for (const f of all) {
+    if (isYaml(f)) yamlFiles.push(f);
+    else problems.push({ file: f, message: 'not a .yaml file; not read' });
+  }
+  const layout = detectLayout(yamlFiles);
+  const place = PLACERS[layout];
+  const slots: (DumpItem | TreeProblem)[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < yamlFiles.length) {
+      const i = next++;
+      const file = yamlFiles[i] as string;
+      slots[i] = await readOne(base, file, place(file.split('/')), layout);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, yamlFiles.length) }, worker));
+  const items: DumpItem[] = [];
+  for (const s of slots) {
+    if ('message' in s) problems.push(s);
+    else items.push(s);
+  }
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { layout, items, problems };
+}
+
+async function readOne(
+  base: string,
+  file: string,
+  placement: Placement,
+  layout: TreeLayout,
+): Promise<DumpItem | TreeProblem> {
+  if (!placement) return { file, message: `does not fit the ${layout} layout of the tree; not read` };
+  let text: string;
+  try {
+    text = await readFile(join(base, file), 'utf8');
+  } catch (err) {
+    return { file, message: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+  const parsed = parseObject(text);
+  if (typeof parsed === 'string') return { file, message: parsed };
+  const meta = parsed.metadata as JsonObject;
+  const namespace = str(meta.namespace) || placement.namespace || undefined;
+  const item: DumpItem = {
+    apiVersion: parsed.apiVersion as string,
+    kind: parsed.kind as string,
+    name: meta.name as string,
+    object: parsed,
+    file,
+  };
+  if (placement.resource !== undefined) item.resource = placement.resource;
+  if (namespace !== undefined) item.namespace = namespace;
+  return item;
+}
