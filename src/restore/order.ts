@@ -53,8 +53,8 @@ const edges = (from: readonly string[], to: readonly string[]): [string, string]
 
 /**
  * What must exist before what refers to it, as (referenced, referrer) pairs. Among the high-priority
- * types these pairs follow the list's order, so that types the list orders only by habit can share a
- * step. A Pod that names a missing ServiceAccount is refused by admission; a token Secret whose
+ * types these pairs follow the list's order; types the list orders only by habit share a step (or go
+ * earlier) when nothing else orders them. A Pod that names a missing ServiceAccount is refused by admission; a token Secret whose
  * ServiceAccount is missing is deleted by the token controller; LimitRange defaults apply only to Pods
  * created after it; a claim binds to a volume or snapshot that exists.
  */
@@ -67,8 +67,6 @@ export const REFERENCE_EDGES: readonly (readonly [string, string])[] = [
   ['volumesnapshots.snapshot.storage.k8s.io', 'persistentvolumeclaims'],
   ['persistentvolumes', 'persistentvolumeclaims'],
   ['serviceaccounts', 'secrets'],
-  ['pods', 'replicasets.apps'],
-  ['endpoints', 'services'],
   // Services come after Pods in the list; a Service only has to precede the controllers' Pods.
   ...edges(['serviceaccounts', 'configmaps', 'secrets', 'persistentvolumeclaims', 'limitranges'], WORKLOADS),
   ...edges(['priorityclasses.scheduling.k8s.io', 'runtimeclasses.node.k8s.io'], WORKLOADS),
@@ -79,6 +77,16 @@ export const REFERENCE_EDGES: readonly (readonly [string, string])[] = [
   ...edges(['serviceaccounts', 'clusterroles.rbac.authorization.k8s.io'], BINDINGS),
   ['roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'],
   ...edges(['services', 'secrets', 'ingressclasses.networking.k8s.io'], INGRESSES),
+];
+
+/**
+ * Orderings the high-priority list holds that only matter while both types are in it: Pods first so a
+ * ReplicaSet adopts standalone Pods rather than creating more, Endpoints before their selector-less
+ * Services. Owner edges override them.
+ */
+const LIST_EDGES: readonly (readonly [string, string])[] = [
+  ['pods', 'replicasets.apps'],
+  ['endpoints', 'services'],
 ];
 
 export interface TypeSteps {
@@ -108,12 +116,8 @@ export function orderTypes(
     if (!owners.has(dependent)) owners.set(dependent, new Set());
     owners.get(dependent)?.add(owner);
   }
-  const refPreds = new Map<string, Set<string>>();
-  for (const [from, to] of REFERENCE_EDGES) {
-    if (!ids.has(from) || !ids.has(to)) continue;
-    if (!refPreds.has(to)) refPreds.set(to, new Set());
-    refPreds.get(to)?.add(from);
-  }
+  const refs = REFERENCE_EDGES.filter(([from, to]) => ids.has(from) && ids.has(to));
+  const listed = LIST_EDGES.filter(([from, to]) => ids.has(from) && ids.has(to));
 
   const out: TypeSteps = { steps: [] };
   const placed = new Set<string>();
@@ -128,39 +132,63 @@ export function orderTypes(
   }
 
   // The high-priority types whose owners and listed predecessors are all placed before them.
+  const highPreds = predecessors(owners, [...refs, ...listed]);
   const high: string[] = [];
   for (const id of HIGH_PRIORITY) {
     if (!ids.has(id)) continue;
-    const preds = [...(owners.get(id) ?? []), ...(refPreds.get(id) ?? [])];
-    if (preds.every((p) => placed.has(p) || high.includes(p))) high.push(id);
+    if ([...(highPreds.get(id) ?? [])].every((p) => placed.has(p) || high.includes(p))) high.push(id);
   }
-  for (const layer of layers(high, owners, refPreds)) out.steps.push(layer);
+  for (const layer of layers(high, highPreds)) out.steps.push(layer);
   for (const id of high) placed.add(id);
 
+  // The rest: a reference edge that runs against the owner chain (b owns, transitively, a) is dropped.
   const low = LOW_PRIORITY.filter((id) => ids.has(id));
   const rest = [...ids].filter((id) => !placed.has(id) && !low.includes(id)).sort(byName);
-  for (const layer of layers(rest, owners, refPreds)) out.steps.push(layer);
+  const restRefs = refs.filter(([from, to]) => !reaches(owners, from, to));
+  for (const layer of layers(rest, predecessors(owners, restRefs))) out.steps.push(layer);
   for (const id of low) out.steps.push([id]);
   return out;
+}
+
+/** Owners plus the first of each pair, per type. */
+function predecessors(
+  owners: ReadonlyMap<string, ReadonlySet<string>>,
+  pairs: readonly (readonly [string, string])[],
+): Map<string, Set<string>> {
+  const preds = new Map<string, Set<string>>();
+  for (const [dependent, set] of owners) preds.set(dependent, new Set(set));
+  for (const [from, to] of pairs) {
+    if (!preds.has(to)) preds.set(to, new Set());
+    preds.get(to)?.add(from);
+  }
+  return preds;
+}
+
+/** Whether `to` is among the transitive owners of `from`. */
+function reaches(owners: ReadonlyMap<string, ReadonlySet<string>>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    for (const o of owners.get(stack.pop() as string) ?? []) {
+      if (o === to) return true;
+      if (!seen.has(o)) {
+        seen.add(o);
+        stack.push(o);
+      }
+    }
+  }
+  return false;
 }
 
 /**
  * `nodes` in layers: each node after every predecessor (owner or referenced type) among `nodes`, as early
  * as that allows.
  */
-function layers(
-  nodes: readonly string[],
-  owners: ReadonlyMap<string, ReadonlySet<string>>,
-  refPreds: ReadonlyMap<string, ReadonlySet<string>>,
-): string[][] {
+function layers(nodes: readonly string[], allPreds: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
   const inSet = new Set(nodes);
   const preds = new Map<string, Set<string>>();
-  for (const n of nodes) {
-    const p = new Set<string>();
-    for (const m of [...(owners.get(n) ?? []), ...(refPreds.get(n) ?? [])])
-      if (inSet.has(m) && m !== n) p.add(m);
-    preds.set(n, p);
-  }
+  for (const n of nodes)
+    preds.set(n, new Set([...(allPreds.get(n) ?? [])].filter((m) => inSet.has(m) && m !== n)));
   const remaining = new Set(nodes);
   const result: string[][] = [];
   while (remaining.size > 0) {

@@ -60,7 +60,8 @@ const PLACERS: Record<TreeLayout, (s: readonly string[]) => Placement> = {
   // <root>.yaml, <Kind>/<name>/<name>.yaml, <Kind>/<name>/<ChildKind>/<child>/<child>.yaml, ...
   'v1-application': (s) => {
     if (s.length === 1) return {};
-    if (s.length >= 3 && s.length % 2 === 1 && s.at(-1)?.replace(/\.ya?ml$/, '') === s.at(-2)) return {};
+    // The file repeats its directory's name, except where a long name was cut (the cut differs by the suffix).
+    if (s.length >= 3 && s.length % 2 === 1) return {};
     return undefined;
   },
 };
