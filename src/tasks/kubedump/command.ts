@@ -7,6 +7,7 @@ import { kubeClient } from '../../kube/connect.ts';
 import { runKubedumpBackup, type LogLine } from './backup.ts';
 import { DUMP_FLAGS, parseDumpFlags } from './flags.ts';
 import { terminalLog } from './progress-bar.ts';
+import { registerKubedumpRestore, type RunRestore } from './restore-command.ts';
 import type { DumpRequest, FlagSpec, FlagValues } from './flags.ts';
 
 /** How the command connects, from Cairn's own flags. */
@@ -23,6 +24,8 @@ export type RunDump = (request: DumpRequest, context: RunContext) => Promise<voi
 export interface KubedumpCommandOptions {
   /** Runs the backup; by default the dump and upload of backup.ts, logging JSON lines to stdout. */
   run?: RunDump;
+  /** Runs the restore; by default restore.ts's, logging JSON lines to stdout. */
+  restore?: RunRestore;
 }
 
 const OWN_FLAGS = new Set(['kubeconfig', 'restic']);
@@ -55,7 +58,7 @@ const runBackup: RunDump = async (request, context) => {
 };
 
 /**
- * Registers `kubedump backup` on `program`. A malformed flag value fails before the run starts, with a
+ * Registers `kubedump backup` and `kubedump restore` (restore-command.ts) on `program`. A malformed flag value fails before the run starts, with a
  * message naming the flag and showing a valid value; an unknown flag is refused by the parser.
  */
 export function registerKubedumpCommands(program: Command, options: KubedumpCommandOptions = {}): void {
@@ -80,6 +83,7 @@ export function registerKubedumpCommands(program: Command, options: KubedumpComm
       localRoots: parseLocalStorageRoots(process.env[LOCAL_STORAGE_ROOTS_ENV]),
     });
   });
+  registerKubedumpRestore(kubedump, options.restore);
 }
 
 function option(spec: FlagSpec): Option {
