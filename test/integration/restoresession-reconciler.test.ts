@@ -9,7 +9,13 @@ import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import type { Condition } from '../../src/api/conditions.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
-import { applyAll, localStorage, secret } from '../harness/backup-manifests.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  localStorage,
+  retentionPolicy,
+  secret,
+} from '../harness/backup-manifests.ts';
 import { clusterTest, type ClusterContext } from '../harness/cluster.ts';
 
 interface RsStatus {
@@ -316,5 +322,100 @@ clusterTest(
       },
     );
     assert.ok(events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'cut'));
+  },
+);
+
+clusterTest(
+  'a restore pauses the backups of its target while it runs and resumes only those it paused',
+  async (ctx) => {
+    const { client, namespace } = ctx;
+    await setup(ctx);
+    await snapshot(client, namespace, 'repo-one', 'Succeeded', '2026-01-01T00:01:00Z');
+    const bc = (name: string, paused: boolean) =>
+      backupConfiguration({
+        namespace,
+        name,
+        target: namespace,
+        backends: { main: 'local' },
+        retentionPolicy: 'keep',
+        repositories: { [`${name}-repo`]: 'main' },
+        encryptionSecret: 'enc',
+        session: { name: 'frequent' },
+        paused,
+      });
+    await applyAll(client, [
+      retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 1 } }),
+      bc('running', false),
+      bc('held', true),
+    ]);
+    await applyAll(client, [
+      restoreSession(namespace, 'rs', {
+        target: { apiGroup: '', kind: 'Namespace', name: namespace },
+        dataSource: { repository: 'repo', snapshot: 'repo-one' },
+      }),
+    ]);
+    type Bc = KubeObject & { spec?: { paused?: boolean } };
+    const paused = await waitFor(
+      async () => {
+        const o = await client.get<Bc>(KUBESTASH.backupConfigurations, 'running', namespace);
+        return o.spec?.paused ? o : undefined;
+      },
+      {
+        what: 'BackupConfiguration running paused by the restore',
+        timeoutMs: 60_000,
+        fixedInterval: true,
+        intervalMs: 50,
+      },
+    );
+    assert.equal(paused.metadata?.annotations?.['restore.cairn.dev/paused-by'], `${namespace}/rs`);
+    const ended = await sessionWhere(client, namespace, 'rs', 'ended', (r) =>
+      FINAL.includes(r.status?.phase ?? ''),
+    );
+    assert.deepEqual((ended.status as { pausedBackups?: unknown }).pausedBackups, [
+      { apiGroup: 'core.kubestash.com', kind: 'BackupConfiguration', namespace, name: 'running' },
+    ]);
+    const resumed = await waitFor(
+      async () => {
+        const o = await client.get<Bc>(KUBESTASH.backupConfigurations, 'running', namespace);
+        return o.spec?.paused === false ? o : undefined;
+      },
+      { what: 'BackupConfiguration running resumed', timeoutMs: 30_000 },
+    );
+    assert.equal(resumed.metadata?.annotations?.['restore.cairn.dev/paused-by'], undefined);
+    const held = await client.get<Bc>(KUBESTASH.backupConfigurations, 'held', namespace);
+    assert.equal(held.spec?.paused, true);
+    const rs = await waitFor(
+      async () => {
+        const o = await client.get<Rs>(KUBESTASH.restoreSessions, 'rs', namespace);
+        return o.metadata?.finalizers?.length ? undefined : o;
+      },
+      { what: 'the resume finalizer removed', timeoutMs: 30_000 },
+    );
+    assert.equal(rs.metadata?.finalizers, undefined);
+  },
+);
+
+clusterTest(
+  'a restore still waiting for its Snapshot when restoreTimeout passes ends Failed and says why',
+  async (ctx) => {
+    const { client, namespace } = ctx;
+    await setup(ctx);
+    await applyAll(client, [
+      restoreSession(namespace, 'late', {
+        restoreTimeout: '3s',
+        dataSource: { repository: 'repo', snapshot: 'repo-never' },
+      }),
+    ]);
+    const rs = await sessionWhere(client, namespace, 'late', 'ended', (r) =>
+      FINAL.includes(r.status?.phase ?? ''),
+    );
+    assert.equal(rs.status?.phase, 'Failed');
+    const c = condition(rs, 'RestoreExecutorEnsured');
+    assert.equal(c?.status, 'False');
+    assert.match(
+      c?.message ?? '',
+      /spec\.restoreTimeout passed while waiting: Snapshot .*repo-never does not exist/,
+    );
+    assert.ok((rs.status as { restoreDeadline?: string }).restoreDeadline);
   },
 );
