@@ -206,7 +206,9 @@ test('files that are not one Kubernetes object are problems and the rest is read
   });
   const read = await readTree(root);
   assert.deepEqual(ids(read.items), ['ConfigMap a good']);
-  const problems = Object.fromEntries(read.problems.map((p) => [p.file.split('/').at(-1), p.message]));
+  const problems: Record<string, string> = Object.fromEntries(
+    read.problems.map((p): [string, string] => [p.file.split('/').at(-1) ?? '', p.message]),
+  );
   assert.match(problems['bad-yaml.yaml'] ?? '', /^not valid YAML/);
   assert.match(problems['two.yaml'] ?? '', /not valid YAML.*multiple documents/i);
   assert.match(problems['no-name.yaml'] ?? '', /no metadata\.name/);
