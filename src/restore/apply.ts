@@ -43,6 +43,7 @@ export function resultOf(p: PlannedObject): ObjectResult {
 }
 
 const isSecret = (p: PlannedObject): boolean => p.type.group === '' && p.type.kind === 'Secret';
+const isService = (p: PlannedObject): boolean => p.type.group === '' && p.type.kind === 'Service';
 
 /**
  * A redactor for messages about `p`: the credential patterns, and for a Secret also each of its values (as
@@ -149,7 +150,12 @@ function withoutNodePorts(body: KubeObject, indexes: readonly number[]): KubeObj
   return { ...body, spec };
 }
 
-function reassignedText(sent: KubeObject, created: KubeObject, indexes: readonly number[]): string {
+function reassignedText(
+  sent: KubeObject,
+  created: KubeObject,
+  indexes: readonly number[],
+  kept = false,
+): string {
   const was = arr(obj(sent.spec)?.ports);
   const now = arr(obj(created.spec)?.ports);
   return indexes
@@ -157,7 +163,8 @@ function reassignedText(sent: KubeObject, created: KubeObject, indexes: readonly
       const name = str(obj(was[i])?.name) ?? String(i);
       const old = num(obj(was[i])?.nodePort);
       const assigned = num(obj(now[i])?.nodePort);
-      return `nodePort ${old ?? '?'} of port ${name} was in use; the server assigned ${assigned ?? '?'}`;
+      const verb = kept ? 'the live Service keeps' : 'the server assigned';
+      return `nodePort ${old ?? '?'} of port ${name} was in use; ${verb} ${assigned ?? '?'}`;
     })
     .join('; ');
 }
@@ -193,7 +200,7 @@ export async function applyObject(ctx: ApplyContext, p: PlannedObject): Promise<
   } catch (err) {
     ctx.signal?.throwIfAborted();
     if (statusCode(err) === 409) return done(await existing(ctx, p, body));
-    const taken = p.type.group === '' && p.type.kind === 'Service' ? takenNodePorts(err) : [];
+    const taken = isService(p) ? takenNodePorts(err) : [];
     if (taken.length === 0) return done(failureOf(p, err));
     const second = withoutNodePorts(body, taken);
     try {
@@ -204,6 +211,8 @@ export async function applyObject(ctx: ApplyContext, p: PlannedObject): Promise<
       return done({ result, retry: false });
     } catch (err2) {
       ctx.signal?.throwIfAborted();
+      // The port is checked before the name: a Service that exists already answers the second create.
+      if (statusCode(err2) === 409) return done(await existing(ctx, p, body));
       return done(failureOf(p, err2));
     }
   }
@@ -230,21 +239,33 @@ async function existing(ctx: ApplyContext, p: PlannedObject, body: KubeObject): 
     }
     const live = await ctx.client.get(p.type, p.name, p.namespace, ctx.signal);
     const before = str(live.metadata?.resourceVersion);
-    if (holds(live, body)) {
-      ctx.book.record(p, str(live.metadata?.uid));
-      return { result: { ...result, outcome: 'unchanged', reason: 'AlreadyExists' }, retry: false };
-    }
-    const applied = await ctx.client.apply(p.type, body, {
-      fieldManager: ctx.fieldManager,
-      force: true,
-      signal: ctx.signal,
-    });
-    ctx.book.record(p, str(applied.metadata?.uid));
-    const changed = str(applied.metadata?.resourceVersion) !== before;
-    return {
-      result: { ...result, outcome: changed ? 'updated' : 'unchanged', reason: 'AlreadyExists' },
-      retry: false,
+    const update = async (desired: KubeObject): Promise<Applied> => {
+      if (holds(live, desired)) {
+        ctx.book.record(p, str(live.metadata?.uid));
+        return { result: { ...result, outcome: 'unchanged', reason: 'AlreadyExists' }, retry: false };
+      }
+      const applied = await ctx.client.apply(p.type, desired, {
+        fieldManager: ctx.fieldManager,
+        force: true,
+        signal: ctx.signal,
+      });
+      ctx.book.record(p, str(applied.metadata?.uid));
+      const changed = str(applied.metadata?.resourceVersion) !== before;
+      return {
+        result: { ...result, outcome: changed ? 'updated' : 'unchanged', reason: 'AlreadyExists' },
+        retry: false,
+      };
     };
+    try {
+      return await update(body);
+    } catch (err) {
+      // A dumped nodePort another Service holds now: keep the one the live Service has.
+      const taken = isService(p) ? takenNodePorts(err) : [];
+      if (taken.length === 0) throw err;
+      const a = await update(withoutNodePorts(body, taken));
+      addMessage(a.result, reassignedText(body, live, taken, true));
+      return a;
+    }
   } catch (err) {
     ctx.signal?.throwIfAborted();
     return failureOf(p, err);
