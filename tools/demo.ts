@@ -3,8 +3,11 @@
 // local BackupStorage on a host directory, a RetentionPolicy and a BackupConfiguration. The operator triggers
 // the first backup as soon as the configuration is Ready; the demo waits for its Snapshot, prints what was
 // backed up (objects per type, read back from the restic snapshot itself), the repository's size and the
-// run's duration, and the `kubectl get` tables. The cluster then keeps running for the user to explore until
-// Ctrl-C (or `bin/cairn down --dir .cairn/demo`); `--exit` stops it right after the report instead.
+// run's duration, and the `kubectl get` tables. Then the restore (tools/demo-restore.ts): the sample namespace
+// is deleted and a RestoreSession brings it back, owners re-linked to the new UIDs. The cluster runs the
+// Deployment and ReplicaSet controllers (the `workloads` option), so the sample Deployment owns a ReplicaSet.
+// The cluster then keeps running for the user to explore until Ctrl-C (or `bin/cairn down --dir
+// .cairn/demo`); `--exit` stops it right after the report instead.
 //
 //   tools/with-node.sh node tools/demo.ts [--exit]
 import { execFile } from 'node:child_process';
@@ -19,6 +22,7 @@ import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/command.ts';
 import { waitFor } from '../src/devcluster/probe.ts';
 import { binaryPaths, projectRoot, requireBinary } from '../src/devcluster/toolchain.ts';
 import type { KubeClient, KubeObject } from '../src/kube/types.ts';
+import { restoreDemo, untilReplicaSet } from './demo-restore.ts';
 
 const run = promisify(execFile);
 const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
@@ -197,8 +201,10 @@ async function firstBackup(env: DevEnvironment, volume: string): Promise<boolean
   for (const obj of sampleApplication()) {
     await client.create(obj.kind === 'Namespace' ? K8S.namespaces : resourceOf(obj.kind ?? ''), obj);
   }
+  // Backed up only once the Deployment owns its ReplicaSet, so that the restore has an owner to re-link.
+  const rs = await untilReplicaSet(env, APP);
   say(
-    `sample application in namespace ${APP}: Deployment web, Service web, ConfigMap web-config, Secret web-credentials, ServiceAccount web`,
+    `sample application in namespace ${APP}: Deployment web (owning ReplicaSet ${rs}), Service web, ConfigMap web-config, Secret web-credentials, ServiceAccount web`,
   );
   for (const { resource, obj } of backupObjects(volume)) await client.create(resource, obj);
   say(
@@ -307,7 +313,7 @@ async function main(): Promise<void> {
   const volume = resolve(DIR, 'backup-volume');
   mkdirSync(volume, { recursive: true });
   const started = Date.now();
-  const env = await startDevEnvironment({ dir: DIR, images: [DEFAULT_IMAGE] });
+  const env = await startDevEnvironment({ dir: DIR, images: [DEFAULT_IMAGE], workloads: true });
   // From here on an interruption at any point stops everything and removes the directory.
   const interrupted = untilInterrupted();
   try {
@@ -322,6 +328,16 @@ async function main(): Promise<void> {
       return;
     }
     if (!first) process.exitCode = 1;
+    else {
+      const restored = restoreDemo({ env, dir: DIR, ns: NS, app: APP, repository: 'local-repository', say });
+      restored.catch(() => undefined); // as above; the error itself is raised by the await below
+      const second = await Promise.race([restored, interrupted]);
+      if (typeof second === 'string') {
+        say(`stopping (${second})`);
+        return;
+      }
+      if (!second) process.exitCode = 1;
+    }
     if (flags.exit) return;
     say('the cluster keeps running; to look around in another terminal:');
     process.stdout.write(
@@ -329,6 +345,7 @@ async function main(): Promise<void> {
         `  alias kubectl=${env.kubectl}\n` +
         `  kubectl get backupstorage,repository,backupconfiguration,backupsession,snapshot -n ${NS}\n` +
         `  kubectl get cronjob,job -n ${NS}   # the schedule runs a backup every 5 minutes\n` +
+        `  kubectl get restoresession -n ${NS}; kubectl get all -n ${APP}\n` +
         `  bin/cairn logs <pod> -n ${NS} --dir ${dir}   # a Job's output\n`,
     );
     say(`stop it with Ctrl-C here (or bin/cairn down --dir ${dir}); its directory ${dir} is removed then`);
