@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import type { Condition } from '../../../../src/api/conditions.ts';
 import { KUBESTASH, K8S, type ResourceType } from '../../../../src/api/resource-type.ts';
 import type { KubeClient, KubeObject } from '../../../../src/kube/types.ts';
 import type { FunctionObj } from '../../../../src/reconcilers/backupsession/job.ts';
@@ -32,7 +33,7 @@ const NOW = new Date('2026-01-01T00:05:00Z');
 const catalog = (f: string): unknown =>
   parse(readFileSync(new URL(`../../../../deploy/addons/${f}`, import.meta.url), 'utf8'));
 
-const ensured = {
+const ensured: Condition = {
   type: 'RestoreExecutorEnsured',
   status: 'True',
   reason: 'SuccessfullyEnsuredRestoreExecutor',
