@@ -1,12 +1,14 @@
 // `cairn manifest-restore --snapshot S`: the manifest component downloaded (into `--data-dir`, or a temporary
 // directory removed afterwards), and the restore engine (src/restore/engine.ts) run from this machine with
 // the user's identity: per-object results grouped by outcome, the counts, and exit code 1 when any object
-// failed. A dry run writes nothing to the cluster and says what would change.
+// failed. A dry run writes nothing to the cluster and says what would change; with `--dry-run-dir`, it
+// also writes the objects it would send there (dry-run-files.ts).
 import { stringify } from 'yaml';
 import { restore } from '../../restore/engine.ts';
 import type { ObjectResult, RestoreSummary } from '../../restore/types.ts';
 import type { ConnectionFlags, RunContext } from './context.ts';
 import type { RestoreRequest } from './flags.ts';
+import { writeDryRunFiles } from './dry-run-files.ts';
 import { withManifestTrees } from './manifest-source.ts';
 import { restoreReport, renderReport } from './results-view.ts';
 
@@ -29,10 +31,12 @@ export async function runRestore(
           namespaceMappings: request.namespaceMappings,
           maxIterations: request.maxIterations,
           dryRun: request.dryRun,
-          ...(request.dryRunDir !== undefined ? { dryRunDir: request.dryRunDir } : {}),
           signal: ctx.signal,
         }),
       );
+      if (request.dryRunDir !== undefined) {
+        await writeDryRunFiles(ctx.client, root, request, request.dryRunDir, ctx.signal);
+      }
     }
     return merge(summaries);
   });

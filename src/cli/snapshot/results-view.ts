@@ -51,7 +51,7 @@ export function restoreReport(
 export function objectText(r: ObjectResult): string {
   const where = r.namespace ? `${r.namespace}/${r.name}` : r.name;
   const from = r.sourceNamespace && r.sourceNamespace !== r.namespace ? ` (from ${r.sourceNamespace})` : '';
-  return `${r.resource} ${where}${from}`;
+  return `${r.resource ? `${r.resource} ` : ''}${where}${from}`;
 }
 
 function resultLines(r: ObjectResult): string[] {
