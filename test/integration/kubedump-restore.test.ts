@@ -138,7 +138,12 @@ async function createRestoreSession(client: KubeClient, namespace: string, name:
   );
 }
 
-type Component = { phase?: string; duration?: string; error?: string };
+type Component = {
+  phase?: string;
+  duration?: string;
+  error?: string;
+  objects?: Record<string, number>;
+};
 
 async function manifestComponent(client: KubeClient, namespace: string, name: string): Promise<Component> {
   const rs = await client.get<Obj>(KUBESTASH.restoreSessions, name, namespace);
@@ -237,6 +242,8 @@ clusterTest(
     assert.equal(component.phase, 'Succeeded', JSON.stringify(component));
     assert.match(component.duration ?? '', /s$/);
     assert.equal(component.error, undefined);
+    assert.equal(component.objects?.created, finished.created);
+    assert.equal(component.objects?.failed, 0);
 
     // A Snapshot that has not finished is refused, and the refusal says what to do.
     await client.create(

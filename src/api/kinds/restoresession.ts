@@ -143,6 +143,18 @@ function RestoreComponentStatus() {
           'Progress of a running restore.',
         ),
       ),
+      objects: Opt(
+        Obj(
+          {
+            created: Opt(Int64('Objects created.')),
+            updated: Opt(Int64('Objects that existed and were updated (OverrideResources).')),
+            unchanged: Opt(Int64('Objects that existed and already held the backed-up fields.')),
+            skipped: Opt(Int64('Objects left untouched, each with a reason in the results file.')),
+            failed: Opt(Int64('Objects that could not be restored; error names the first few.')),
+          },
+          'Manifest restores (Cairn): how many objects had each outcome. The restore Job writes every object with its outcome to its results file.',
+        ),
+      ),
     },
     'The restore of one component.',
   );

@@ -1,7 +1,8 @@
 // What a kubedump restore writes into `RestoreSession.status.components.manifest`: Running when it starts,
 // then Succeeded when no object failed, or Failed with an error that counts the failures and names the first
-// few. Pure: restore.ts runs the restore and patches the result. The per-object results themselves go to the
-// results file; only counts and names reach the status, never an object's data.
+// few; both with the count of each outcome in `objects` (a field Cairn adds to the component status). Pure:
+// restore.ts runs the restore and patches the result. The per-object results themselves go to the results
+// file; only counts and names reach the status, never an object's data.
 import type { ObjectResult, OutcomeCounts } from '../../restore/types.ts';
 import { goDuration } from './backup-status.ts';
 
@@ -15,9 +16,9 @@ export const NAMED_FAILURES = 3;
 /** The longest message kept for one named failure. */
 const MESSAGE_LIMIT = 160;
 
-/** The component while the restore runs. */
+/** The component while the restore runs (what an earlier attempt wrote is removed). */
 export function restoreRunning(): RestoreComponentPatch {
-  return { phase: 'Running', duration: null, error: null };
+  return { phase: 'Running', duration: null, error: null, objects: null };
 }
 
 export interface RestoreResultInput {
@@ -36,7 +37,7 @@ export function countsText(counts: OutcomeCounts): string {
 }
 
 /**
- * The component after the engine ran: Succeeded when no object failed (and the results file was written),
+ * The component after the engine ran, with `objects` counting each outcome: Succeeded when no object failed (and the results file was written),
  * else Failed with an error such as `2 of 40 objects failed to restore (…counts…): deployments.apps
  * demo/web: Immutable: …; …; the results file /kubestash-tmp/restore/results.jsonl lists every object`.
  */
@@ -58,12 +59,13 @@ export function restoreFinished(input: RestoreResultInput): RestoreComponentPatc
     phase: problems.length === 0 ? 'Succeeded' : 'Failed',
     duration: goDuration(input.durationMs),
     error: problems.length === 0 ? null : problems.join('; '),
+    objects: { ...counts },
   };
 }
 
 /** The component of a restore that failed before the engine reported; `error` is already redacted. */
 export function restoreFailed(durationMs: number, error: string): RestoreComponentPatch {
-  return { phase: 'Failed', duration: goDuration(durationMs), error };
+  return { phase: 'Failed', duration: goDuration(durationMs), error, objects: null };
 }
 
 /** `resource namespace/name: reason: message`, the message cut to a line. */

@@ -156,7 +156,8 @@ void describe('kubedump restore run', () => {
     assert.equal(e.calls[0]?.root, join(scratch, 'restore/snap-new/manifest/kubestash-tmp/manifest'));
     assert.deepEqual([...(e.calls[0]?.storageClassMappings ?? [])], [['standard', 'fast']]);
     assert.equal(e.calls[0]?.overrideResources, false);
-    assert.deepEqual(patches[0], { phase: 'Running', duration: null, error: null });
+    assert.deepEqual(patches[0], { phase: 'Running', duration: null, error: null, objects: null });
+    assert.deepEqual(patches[1]?.objects, { created: 2, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
     assert.equal(patches[1]?.phase, 'Succeeded');
     assert.equal(patches[1]?.error, null);
     assert.match(String(patches[1]?.duration), /s$/);
