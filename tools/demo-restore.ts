@@ -106,18 +106,56 @@ function restoreSession(ns: string, repository: string): KubeObject {
   };
 }
 
-/** UID of the Deployment `web` and of the ReplicaSets it owns, as the backup saw them. */
+const PDBS: ResourceType = {
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  kind: 'PodDisruptionBudget',
+  namespaced: true,
+};
+
+/** UID of the Deployment `web`, and the ReplicaSets and PodDisruptionBudgets whose owner it is. */
 export async function ownership(
   env: DevEnvironment,
   app: string,
-): Promise<{ deployment: string; replicaSets: Owned[] }> {
+): Promise<{ deployment: string; dependents: { resource: ResourceType; obj: Owned }[] }> {
   const d = await env.client.get<Owned>(K8S.deployments, 'web', app);
   const uid = d.metadata?.uid ?? '';
-  const rs = await env.client.list<Owned>(REPLICA_SETS, { namespace: app });
-  return {
-    deployment: uid,
-    replicaSets: rs.items.filter((r) => r.metadata?.ownerReferences?.some((o) => o.uid === uid)),
-  };
+  const dependents: { resource: ResourceType; obj: Owned }[] = [];
+  for (const resource of [REPLICA_SETS, PDBS]) {
+    for (const obj of (await env.client.list<Owned>(resource, { namespace: app })).items)
+      if (obj.metadata?.ownerReferences?.some((o) => o.uid === uid)) dependents.push({ resource, obj });
+  }
+  return { deployment: uid, dependents };
+}
+
+/**
+ * The PodDisruptionBudget `web`, owned by the Deployment as an operator managing it would make it. Unlike
+ * the ReplicaSet, which the deployment controller recreates from a restored Deployment on its own (often
+ * before the restore reaches it), nothing but the restore brings this one back: its ownerReference shows the
+ * restore's own re-linking.
+ */
+export async function ownedBudget(env: DevEnvironment, app: string): Promise<void> {
+  const d = await env.client.get<Owned>(K8S.deployments, 'web', app);
+  await env.client.create(PDBS, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: {
+      name: 'web',
+      namespace: app,
+      labels: { app: 'web' },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'web',
+          uid: d.metadata?.uid ?? '',
+          controller: true,
+        },
+      ],
+    },
+    spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+  });
 }
 
 /** Waits until the Deployment `web` owns a ReplicaSet (the deployment controller makes it within seconds). */
@@ -125,7 +163,7 @@ export async function untilReplicaSet(env: DevEnvironment, app: string): Promise
   const found = await waitFor(
     async () => {
       const o = await ownership(env, app);
-      return o.replicaSets[0];
+      return o.dependents.find((x) => x.resource === REPLICA_SETS)?.obj;
     },
     { what: `the Deployment ${app}/web to own a ReplicaSet`, timeoutMs: 60_000 },
   );
@@ -256,42 +294,52 @@ export async function restoreDemo(o: RestoreDemo): Promise<boolean> {
     return false;
   }
 
-  const kinds = 'deployment,replicaset,pod,service,configmap,secret,serviceaccount';
+  const kinds = 'deployment,replicaset,pod,poddisruptionbudget,service,configmap,secret,serviceaccount';
   process.stdout.write(`\n$ kubectl get ${kinds} -n ${app}\n${await kubectl('get', kinds, '-n', app)}\n`);
   const columns =
     'KIND:.kind,NAME:.metadata.name,UID:.metadata.uid,OWNER:.metadata.ownerReferences[0].kind,OWNER-UID:.metadata.ownerReferences[0].uid';
   process.stdout.write(
-    `$ kubectl get deployment,replicaset,pod -n ${app} -o custom-columns=…\n` +
-      `${await kubectl('get', 'deployment,replicaset,pod', '-n', app, '-o', `custom-columns=${columns}`)}\n`,
+    `$ kubectl get deployment,replicaset,pdb,pod -n ${app} -o custom-columns=…\n` +
+      `${await kubectl('get', 'deployment,replicaset,pdb,pod', '-n', app, '-o', `custom-columns=${columns}`)}\n`,
   );
 
-  // The proof: every ReplicaSet the backup saw is back, owned by the new Deployment, and its Pods by it.
+  // The proof: every object the backup saw owned by the Deployment is back, owned by the new Deployment;
+  // the Pods are owned by a ReplicaSet that is.
   const after = await ownership(env, app);
   const problems: string[] = [];
   if (after.deployment === before.deployment)
     problems.push('the Deployment kept its old UID: it was not restored');
-  for (const old of before.replicaSets) {
+  for (const { resource, obj: old } of before.dependents) {
     const name = old.metadata?.name ?? '';
-    const now = await client.find<Owned>(REPLICA_SETS, name, app);
+    const what = `${resource.kind} ${name}`;
+    const now = await client.find<Owned>(resource, name, app);
     const owner = now?.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment');
-    if (!now) problems.push(`ReplicaSet ${name} was not restored`);
-    else if (owner?.uid !== after.deployment)
-      problems.push(
-        `ReplicaSet ${name} names owner UID ${owner?.uid ?? 'none'}, the restored Deployment has ${after.deployment}`,
-      );
-    else {
-      const result = results.find((r) => r.resource === 'replicasets.apps' && r.name === name);
-      const how = result
-        ? `restore result: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`
-        : 'no restore result found';
-      process.stdout.write(
-        `ReplicaSet ${name}: owner UID ${owner.uid} = Deployment web's new UID ${after.deployment} ` +
-          `(was ${before.deployment}); ${how}\n`,
-      );
+    if (!now) {
+      problems.push(`${what} was not restored`);
+      continue;
     }
+    if (owner?.uid !== after.deployment) {
+      problems.push(
+        `${what} names owner UID ${owner?.uid ?? 'none'}, the restored Deployment has ${after.deployment}`,
+      );
+      continue;
+    }
+    const id = resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
+    const result = results.find((r) => r.resource === id && r.name === name);
+    const how =
+      result?.outcome === 'created'
+        ? 'the restore created it with the new owner UID'
+        : result?.reason === 'AlreadyExists'
+          ? 'the restore found it already there: the deployment controller had recreated it from the restored Deployment'
+          : `restore result ${result ? `${result.outcome} ${result.reason ?? ''}` : 'missing'}`;
+    process.stdout.write(
+      `${what.padEnd(30)} owner UID ${owner.uid} = Deployment web's new UID (old UID ${before.deployment}); ${how}\n`,
+    );
   }
   const pods = await client.list<Owned>(K8S.pods, { namespace: app });
-  const rsUids = new Set(after.replicaSets.map((r) => r.metadata?.uid));
+  const rsUids = new Set(
+    after.dependents.filter((x) => x.resource === REPLICA_SETS).map((x) => x.obj.metadata?.uid),
+  );
   for (const p of pods.items) {
     const owner = p.metadata?.ownerReferences?.find((r) => r.kind === 'ReplicaSet');
     if (!owner || !rsUids.has(owner.uid))
@@ -299,11 +347,12 @@ export async function restoreDemo(o: RestoreDemo): Promise<boolean> {
         `Pod ${p.metadata?.name ?? ''} names owner UID ${owner?.uid ?? 'none'}, not a restored ReplicaSet`,
       );
   }
+  if (before.dependents.length === 0) problems.push('the backup held nothing the Deployment owned');
   if (problems.length > 0) {
     throw new Error(`owners were not re-linked:\n  ${problems.join('\n  ')}`);
   }
   say(
-    `owners re-linked: ${after.replicaSets.length} ReplicaSet(s) and ${pods.items.length} Pod(s) name the new UIDs of their owners`,
+    `owners re-linked: ${before.dependents.length} object(s) owned by the Deployment and ${pods.items.length} Pod(s) name the new UIDs of their owners`,
   );
   return true;
 }

@@ -22,7 +22,7 @@ import { DEFAULT_IMAGE } from '../src/devcluster/podrunner/command.ts';
 import { waitFor } from '../src/devcluster/probe.ts';
 import { binaryPaths, projectRoot, requireBinary } from '../src/devcluster/toolchain.ts';
 import type { KubeClient, KubeObject } from '../src/kube/types.ts';
-import { restoreDemo, untilReplicaSet } from './demo-restore.ts';
+import { ownedBudget, restoreDemo, untilReplicaSet } from './demo-restore.ts';
 
 const run = promisify(execFile);
 const say = (m: string): void => void process.stdout.write(`demo: ${m}\n`);
@@ -203,8 +203,9 @@ async function firstBackup(env: DevEnvironment, volume: string): Promise<boolean
   }
   // Backed up only once the Deployment owns its ReplicaSet, so that the restore has an owner to re-link.
   const rs = await untilReplicaSet(env, APP);
+  await ownedBudget(env, APP);
   say(
-    `sample application in namespace ${APP}: Deployment web (owning ReplicaSet ${rs}), Service web, ConfigMap web-config, Secret web-credentials, ServiceAccount web`,
+    `sample application in namespace ${APP}: Deployment web (owning ReplicaSet ${rs} and PodDisruptionBudget web), Service web, ConfigMap web-config, Secret web-credentials, ServiceAccount web`,
   );
   for (const { resource, obj } of backupObjects(volume)) await client.create(resource, obj);
   say(
