@@ -63,7 +63,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   const [discovery, tree] = await Promise.all([discover(client, { signal }), readTree(options.root)]);
   for (const p of tree.problems) {
     emit({
-      resource: '',
+      // The v2 layout names the resource in the top directory; the v1 layouts cannot say it for a bad file.
+      resource: tree.layout === 'v2' && p.file.includes('/') ? p.file.split('/')[0]! : '',
       name: p.file,
       outcome: 'failed',
       reason: 'UnreadableFile',
