@@ -297,9 +297,8 @@ export async function readSnapshot(
 }
 
 /**
- * The name of the newest Succeeded Snapshot of Repository `namespace/repository` (by `status.snapshotTime`,
- * then creation time, then name), which is what `snapshot: latest` means. Throws a DownloadError when the
- * Repository has no Succeeded Snapshot.
+ * The name of the newest Succeeded Snapshot of Repository `namespace/repository` (see newestSucceeded),
+ * which is what `snapshot: latest` means. Throws a DownloadError when the Repository has none.
  */
 export async function latestSnapshot(
   client: KubeClient,
@@ -324,20 +323,21 @@ export async function latestSnapshot(
   return name;
 }
 
-/** Pure half of latestSnapshot: the newest Succeeded Snapshot of `repository` among `items`. */
+/**
+ * Pure half of latestSnapshot: the newest Succeeded Snapshot of `repository` among `items`, ordered by
+ * `status.snapshotTime`, then creation time, then name (as the RestoreSession reconciler orders them), so
+ * the choice is the same on every run.
+ */
 export function newestSucceeded(items: readonly SnapshotLike[], repository: string): string | undefined {
-  const taken = (s: SnapshotLike): string => s.status?.snapshotTime ?? s.metadata?.creationTimestamp ?? '';
-  const mine = items.filter(
-    (s) =>
-      s.status?.phase === SnapshotPhase.Succeeded &&
-      (s.spec?.repository || s.metadata?.labels?.[LABEL.repoName]) === repository,
-  );
-  mine.sort((a, b) => {
-    const byTime = Date.parse(taken(b) || '0') - Date.parse(taken(a) || '0');
-    if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-    return (b.metadata?.name ?? '').localeCompare(a.metadata?.name ?? '');
-  });
-  return mine[0]?.metadata?.name;
+  const order = (s: SnapshotLike): string =>
+    `${s.status?.snapshotTime ?? ''}\u0000${s.metadata?.creationTimestamp ?? ''}\u0000${s.metadata?.name ?? ''}`;
+  return items
+    .filter(
+      (s) =>
+        s.status?.phase === SnapshotPhase.Succeeded &&
+        (s.spec?.repository || s.metadata?.labels?.[LABEL.repoName]) === repository,
+    )
+    .sort((a, b) => order(b).localeCompare(order(a)))[0]?.metadata?.name;
 }
 
 function readError(err: unknown, what: string, grant: string): DownloadError {

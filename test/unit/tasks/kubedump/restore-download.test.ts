@@ -135,6 +135,21 @@ void describe('latest: the newest Succeeded Snapshot of a Repository', () => {
     assert.equal(newestSucceeded(items, 'none'), undefined);
   });
 
+  void test('a tie in snapshot time is broken by creation time, then by name', () => {
+    const at = '2026-01-02T00:00:00Z';
+    const tied = [
+      s('a', 'repo', 'Succeeded', at),
+      s('c', 'repo', 'Succeeded', at),
+      s('b', 'repo', 'Succeeded', at),
+    ];
+    assert.equal(newestSucceeded(tied, 'repo'), 'c');
+    const later = {
+      ...s('a', 'repo', 'Succeeded', at),
+      metadata: { name: 'a', creationTimestamp: '2026-01-03T00:00:00Z' },
+    };
+    assert.equal(newestSucceeded([...tied, later], 'repo'), 'a');
+  });
+
   void test('a Repository without a Succeeded Snapshot is an error that says so', async () => {
     const client = {
       listAll: () => Promise.resolve({ items: [s('c', 'repo', 'Failed')] }),
