@@ -10,7 +10,8 @@ import { apiVersionOf, K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
 import { restoreJobName, restoreLabels } from './job.ts';
-import { dataSourceNamespace, type RepositoryObj, type RestoreSessionObject } from './plan.ts';
+import { dataSourceNamespace } from './data-source.ts';
+import type { RepositoryObj, RestoreSessionObject } from './plan.ts';
 
 export interface RestoreRbacInput {
   rs: RestoreSessionObject;

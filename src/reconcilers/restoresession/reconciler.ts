@@ -22,8 +22,13 @@ import { pauseBackups, releaseBackups } from './backups.ts';
 import { missingFunctions, restoreJob, restoreJobName, restoreServiceAccount } from './job.ts';
 import { pausedBy } from './pause.ts';
 import {
-  componentsFinished,
   dataSourceNamespace,
+  resolveDataSource,
+  resolvedSnapshotName,
+  totalComponents,
+} from './data-source.ts';
+import {
+  componentsFinished,
   executorStep,
   FINISH_HINT,
   incompleteStep,
@@ -31,11 +36,8 @@ import {
   isRestoreCompleted,
   nextRestoreStatus,
   RESTORE_DEADLINE_EXCEEDED,
-  resolveDataSource,
-  resolvedSnapshotName,
   restoreDeadline,
   targetStep,
-  totalComponents,
   validationStep,
   type RestoreSessionObject,
   type RestoreState,

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  latestSnapshot,
+  resolveDataSource,
+  totalComponents,
+} from '../../../../src/reconcilers/restoresession/data-source.ts';
+import {
   componentsFinished,
   executorStep,
   incompleteStep,
   invalidReason,
-  latestSnapshot,
   nextRestoreStatus,
-  resolveDataSource,
   restoreDeadline,
-  totalComponents,
   validationStep,
   type RestoreSessionObject,
   type SnapshotObj,
