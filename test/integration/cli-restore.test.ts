@@ -5,7 +5,7 @@
 // in anything the CLI prints.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before } from 'node:test';
@@ -18,6 +18,7 @@ import {
   applyAll,
   backupConfiguration,
   firstSessionEnded,
+  localStorage,
   retentionPolicy,
   s3Storage,
   secret,
@@ -45,19 +46,11 @@ after(async () => {
 });
 
 /** PATH without any directory holding a restic: the CLI must fall back to the one setup built. */
-function pathWithoutRestic(): string {
-  return (process.env.PATH ?? '')
+const pathWithoutRestic = (): string =>
+  (process.env.PATH ?? '')
     .split(delimiter)
-    .filter((dir) => {
-      try {
-        accessSync(join(dir, 'restic'), constants.X_OK);
-        return false;
-      } catch {
-        return true;
-      }
-    })
+    .filter((dir) => !existsSync(join(dir, 'restic')))
     .join(delimiter);
-}
 
 const run = promisify(execFile);
 
@@ -80,64 +73,47 @@ async function cairn(args: string[]): Promise<{ code: number; stdout: string; st
   return out;
 }
 
-/** The objects of the backed-up namespace, by resource. */
+/** One object of the backed-up namespace, with its resource. */
+function object(
+  type: ResourceType,
+  name: string,
+  rest: Record<string, unknown> = {},
+): [ResourceType, KubeObject] {
+  const apiVersion = type.group ? `${type.group}/${type.version}` : type.version;
+  return [type, { apiVersion, kind: type.kind, metadata: { name }, ...rest }];
+}
+
 const APP_OBJECTS: [ResourceType, KubeObject][] = [
-  [
-    K8S.configMaps,
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'web-config', labels: { app: 'web' } },
-      data: { mode: 'fast' },
-    },
-  ],
-  [
-    K8S.configMaps,
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db-config' }, data: { size: '3' } },
-  ],
-  [
-    K8S.secrets,
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'creds', labels: { app: 'web' } },
-      stringData: { token: SECRET_VALUE },
-    },
-  ],
-  [K8S.serviceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } }],
-  [
-    K8S.roles,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'reader' },
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
-    },
-  ],
-  [
-    K8S.roleBindings,
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'robot-reads' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
-      subjects: [{ kind: 'ServiceAccount', name: 'robot' }],
-    },
-  ],
+  object(K8S.configMaps, 'web-config', {
+    metadata: { name: 'web-config', labels: { app: 'web' } },
+    data: { mode: 'fast' },
+  }),
+  object(K8S.configMaps, 'db-config', { data: { size: '3' } }),
+  object(K8S.secrets, 'creds', {
+    metadata: { name: 'creds', labels: { app: 'web' } },
+    stringData: { token: SECRET_VALUE },
+  }),
+  object(K8S.serviceAccounts, 'robot'),
+  object(K8S.roles, 'reader', { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }),
+  object(K8S.roleBindings, 'robot-reads', {
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+    subjects: [{ kind: 'ServiceAccount', name: 'robot' }],
+  }),
 ];
 
 function backupObjects(namespace: string, app: string, minio: MinioServer): Manifest[] {
   return [
     secret(namespace, 'enc', { RESTIC_PASSWORD: PASSWORD }),
     ...s3Storage(namespace, 'store', minio, 'cli-restore'),
+    localStorage(namespace, 'local', join(work, 'volume')),
     retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 5 } }),
     backupConfiguration({
       namespace,
       name: 'app-backup',
       target: app,
-      backends: { s3: 'store' },
+      backends: { s3: 'store', local: 'local' },
       retentionPolicy: 'keep',
-      repositories: { manifests: 's3' },
+      repositories: { manifests: 's3', 'on-local': 'local' },
       encryptionSecret: 'enc',
       session: { name: 'daily' },
     }),
@@ -230,9 +206,12 @@ clusterTest(
     await applyAll(client, backupObjects(namespace, app, minio));
     const session = await firstSessionEnded(client, namespace);
     assert.equal(session.status?.phase, 'Succeeded');
-    const recorded = (await client.list<Obj>(KUBESTASH.snapshots, { namespace })).items.find(
-      (s) => s.status?.phase === 'Succeeded',
+    const snapshots = (await client.list<Obj>(KUBESTASH.snapshots, { namespace })).items;
+    const recorded = snapshots.find(
+      (s) => s.spec?.repository === 'manifests' && s.status?.phase === 'Succeeded',
     );
+    const onLocal = snapshots.find((s) => s.spec?.repository === 'on-local')?.metadata?.name;
+    assert.ok(onLocal, 'the backup recorded a Snapshot in the local repository');
     const snapshot = recorded?.metadata?.name;
     assert.ok(snapshot, 'the backup recorded a Succeeded Snapshot');
     // The directory the backup Job dumped into (the pod runner maps the scratch volume to a host directory).
@@ -255,6 +234,29 @@ clusterTest(
       new RegExp(`Downloaded Snapshot ${namespace}/${snapshot}: 1 component, \\d+ files`),
     );
     const backedUp = treeIds(tree);
+
+    // A local storage's volume is read from --local-root; without it the download says so, and how.
+    const volume = join(work, 'volume');
+    const refused = await cairn(['download', onLocal, '-n', namespace, '--destination', join(work, 'local')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /BackupStorage \S+\/local is a local volume .* pass --local-root DIR/);
+    assert.ok(refused.stderr.includes(`--local-root ${volume})`), refused.stderr);
+    const local = await cairn([
+      'download',
+      onLocal,
+      '-n',
+      namespace,
+      '--destination',
+      join(work, 'local'),
+      '--local-root',
+      volume,
+    ]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.deepEqual(
+      treeIds(join(work, 'local', onLocal, 'manifest', hostPath)),
+      backedUp,
+      'both repositories hold the same dump',
+    );
     for (const [, o] of APP_OBJECTS) {
       const id = `${o.kind ?? ''} ${app}/${o.metadata?.name ?? ''}`;
       assert.ok(backedUp.has(id), `the download holds ${id}: ${[...backedUp].join(', ')}`);
