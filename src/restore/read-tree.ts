@@ -1,10 +1,12 @@
 // Reading a dump tree that restic restored: every object file of either generation's layouts (reference
 // §5.4), parsed, with what identifies it. Reading never changes an object and never fails on one bad file:
 // a file that is not one Kubernetes object is reported as a problem and the rest is read.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { parse } from 'yaml';
 import { isObject, str, type JsonObject } from '../common/json.ts';
+import { parseFastYaml } from './fast-yaml.ts';
 import type { DumpItem, TreeLayout } from './types.ts';
 
 /** A file of the tree that could not be read as one object, with why. */
@@ -22,8 +24,13 @@ export interface DumpTree {
   problems: TreeProblem[];
 }
 
-/** Files read at once: enough to hide the thread pool's latency, few enough to bound open descriptors. */
-const READ_CONCURRENCY = 64;
+/**
+ * Files read and parsed between two turns of the event loop. Dump files are small, and a synchronous read
+ * costs a fraction of the four thread-pool round trips of an asynchronous one (10k files: about 0.2 s
+ * against 0.7 to 2.5 s with 64 in flight, measured on a loaded 2-core machine); yielding after each batch
+ * keeps the process responsive (discovery runs at the same time) and holds one file open at a time.
+ */
+const BATCH = 200;
 
 const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
 
@@ -102,11 +109,14 @@ async function listFiles(root: string): Promise<string[]> {
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The object a file's text holds, or the reason it does not hold exactly one Kubernetes object. */
+/**
+ * The object a file's text holds, or the reason it does not hold exactly one Kubernetes object. Plain
+ * block YAML (what dumps hold) goes through the fast reader; anything else through the `yaml` package.
+ */
 export function parseObject(text: string): JsonObject | string {
   let value: unknown;
   try {
-    value = parse(text);
+    value = (parseFastYaml(text) ?? { value: parse(text) }).value;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return `not valid YAML: ${message.split('\n')[0] ?? ''}`;
@@ -123,7 +133,7 @@ export function parseObject(text: string): JsonObject | string {
  * Reads the dump tree at `root` (the directory holding the layout's top level). The layout is detected
  * from the paths; name and namespace are taken from each object's metadata (file names may be escaped or
  * shortened), the namespace from the path only when the metadata has none. In the v2 layout the resource
- * id is the top-level directory's name. Files are read `READ_CONCURRENCY` at a time. Throws only when
+ * id is the top-level directory's name. Files are read in batches of `BATCH`. Throws only when
  * `root` itself cannot be listed.
  */
 export async function readTree(root: string): Promise<DumpTree> {
@@ -138,15 +148,10 @@ export async function readTree(root: string): Promise<DumpTree> {
   const layout = detectLayout(yamlFiles);
   const place = PLACERS[layout];
   const slots: (DumpItem | TreeProblem)[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < yamlFiles.length) {
-      const i = next++;
-      const file = yamlFiles[i] as string;
-      slots[i] = await readOne(base, file, place(file.split('/')), layout);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, yamlFiles.length) }, worker));
+  for (const [i, file] of yamlFiles.entries()) {
+    if (i > 0 && i % BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+    slots.push(readOne(base, file, place(file.split('/')), layout));
+  }
   const items: DumpItem[] = [];
   for (const s of slots) {
     if ('message' in s) problems.push(s);
@@ -156,16 +161,16 @@ export async function readTree(root: string): Promise<DumpTree> {
   return { layout, items, problems };
 }
 
-async function readOne(
+function readOne(
   base: string,
   file: string,
   placement: Placement,
   layout: TreeLayout,
-): Promise<DumpItem | TreeProblem> {
+): DumpItem | TreeProblem {
   if (!placement) return { file, message: `does not fit the ${layout} layout of the tree; not read` };
   let text: string;
   try {
-    text = await readFile(join(base, file), 'utf8');
+    text = readFileSync(join(base, file), 'utf8');
   } catch (err) {
     return { file, message: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }

@@ -232,7 +232,7 @@ test('the layout is the one that places the most files, with the application lay
   assert.equal(detectLayout(['app.yaml', 'Pod/cluster/cluster.yaml']), 'v1-application');
 });
 
-test('a tree of 10k files is read with bounded concurrency (time printed)', async () => {
+test('a tree of 10k files is read in batches that yield to the event loop (time printed)', async () => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 10_000; i++) {
     const ns = `ns-${i % 50}`;
@@ -246,9 +246,14 @@ test('a tree of 10k files is read with bounded concurrency (time printed)', asyn
   }
   const root = tree(files);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const read = await readTree(root);
   const ms = performance.now() - start;
-  console.log(`readTree: 10000 files in ${ms.toFixed(0)} ms (${((10_000 / ms) * 1000).toFixed(0)} files/s)`);
+  const used = process.cpuUsage(cpu);
+  console.log(
+    `readTree: 10000 files in ${ms.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU ` +
+      `(${((10_000 / ms) * 1000).toFixed(0)} files/s)`,
+  );
   assert.equal(read.items.length, 10_000);
   assert.deepEqual(read.problems, []);
 });
