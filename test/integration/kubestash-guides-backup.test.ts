@@ -13,149 +13,32 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { K8S, KUBESTASH, type ResourceType } from '../../src/api/resource-type.ts';
+import { K8S, KUBESTASH } from '../../src/api/resource-type.ts';
 import { waitFor } from '../../src/devcluster/probe.ts';
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
-import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { KubeClient } from '../../src/kube/types.ts';
 import { createBackend, type StorageBackend } from '../../src/storage/backend.ts';
 import { resolveStorage } from '../../src/storage/resolve.ts';
 import { adminClient, failureReport } from '../harness/cluster.ts';
+import {
+  BUCKET,
+  GCS_KEY,
+  GUIDES,
+  guideWorld,
+  type Guide,
+  type GuideWorld,
+  type Obj,
+  type Outcome,
+} from '../harness/kubestash-guides.ts';
 import { startFakeGcs, startMinio, type FakeGcsServer, type MinioServer } from '../harness/objectstores.ts';
 import { startSecondCluster } from '../harness/second-cluster.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DOCS = process.env.CAIRN_KUBESTASH_DOCS ?? join(REPO_ROOT, '..', 'shared', 'kubestash-docs');
 const PASSWORD = `guides-restic-password-${randomBytes(8).toString('hex')}`;
-const BUCKET = 'kubestash-guides';
 const SUFFIX = randomBytes(3).toString('hex');
-const FIELD_MANAGER = 'kubestash-guide';
-
-type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
-
-/** Kinds the guides create that src/api has no table entry for. */
-const EXTRA: ResourceType[] = [
-  {
-    group: '',
-    version: 'v1',
-    plural: 'persistentvolumeclaims',
-    kind: 'PersistentVolumeClaim',
-    namespaced: true,
-  },
-  { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
-];
-const REPLICA_SETS: ResourceType = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'replicasets',
-  kind: 'ReplicaSet',
-  namespaced: true,
-};
-
-function resourceOf(o: KubeObject): ResourceType {
-  const r = [...Object.values(K8S), ...Object.values(KUBESTASH), ...EXTRA].find(
-    (x) => x.kind === o.kind && (x.group ? `${x.group}/${x.version}` : x.version) === o.apiVersion,
-  );
-  if (!r) throw new Error(`no resource for ${o.apiVersion} ${o.kind}`);
-  return r;
-}
-
-interface Guide {
-  /** Also the storage prefix and the guide's `demo` namespace (with the run's suffix). */
-  key: string;
-  /** Manifest files, relative to the docs folder, in the guide's order. */
-  files: string[];
-  /** What the dump must hold (paths of `restic ls`, relative to the dump root), given the namespace map. */
-  expect: (ns: Record<string, string>) => RegExp[];
-  /** Namespaces the guide's reader has (the guide's own objects do not create them). */
-  namespaces: string[];
-  /** Set on the variant whose BackupStorage is a local volume (a hostPath in a temp directory). */
-  local?: boolean;
-  /** Set on the variant whose BackupStorage is GCS (fake-gcs-server). */
-  gcs?: boolean;
-  /** Creates what the guide's reader already has (the application guide backs up a Deployment it does not create). */
-  given?: (ns: Record<string, string>) => Promise<void>;
-}
-
-const GUIDES: Guide[] = [
-  {
-    key: 'kd-cluster',
-    files: ['01-backupstorage', '02-retentionpolicy', '03-rbac.inline', '04-backupconfiguration'].map(
-      (f) => `kubedump-v1/cluster/${f}.yaml`,
-    ),
-    namespaces: ['demo'],
-    expect: (ns) => [
-      /(^|\/)kube-system\/.*ConfigMap|configmaps\/namespaces\/kube-system\//,
-      new RegExp(ns.demo!),
-    ],
-  },
-  {
-    key: 'kd-namespace',
-    files: ['01-backupstorage', '02-retentionpolicy', '03-rbac', '04-backupconfiguration'].map(
-      (f) => `kubedump-v1/namespace/${f}.yaml`,
-    ),
-    namespaces: ['demo'],
-    expect: () => [/ServiceAccount\/default\.yaml$|serviceaccounts\/.*default\.yaml$/],
-  },
-  {
-    key: 'kd-application',
-    files: ['01-backupstorage', '02-retentionpolicy', '03-rbac', '04-backupconfiguration'].map(
-      (f) => `kubedump-v1/application/${f}.yaml`,
-    ),
-    namespaces: ['demo', 'kubestash'],
-    given: (ns) => operatorDeployment(ns.kubestash!),
-    expect: () => [
-      /\/kubestash-kubestash-operator\.yaml$/,
-      /\/ReplicaSet\/kubestash-kubestash-operator-5d8f7\/kubestash-kubestash-operator-5d8f7\.yaml$/,
-      /\/Pod\/kubestash-kubestash-operator-5d8f7-x2x9q\/kubestash-kubestash-operator-5d8f7-x2x9q\.yaml$/,
-    ],
-  },
-  {
-    key: 'cr-full',
-    files: [
-      'configure-storage-and-rbac/02-rbac.yaml',
-      'full-cluster-backup-and-restore/02-backupstorage.yaml',
-      'full-cluster-backup-and-restore/03-retentionpolicy.inline.yaml',
-      'full-cluster-backup-and-restore/04-backupconfiguration.yaml',
-    ].map((f) => `cluster-resources/${f}`),
-    namespaces: ['demo', 'db'],
-    given: async (ns) => {
-      await applyObject({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'mysql-settings', namespace: ns.db },
-        data: { 'my.cnf': '[mysqld]\n' },
-      });
-    },
-    expect: (ns) => [
-      new RegExp(`configmaps/namespaces/${ns.db}/mysql-settings\\.yaml$`),
-      /clusterroles\.rbac\.authorization\.k8s\.io\/cluster\/cluster-resource-reader-writer\.yaml$/,
-    ],
-  },
-  {
-    key: 'cr-filtering',
-    files: [
-      '01-resources-a',
-      '02-resources-b',
-      '03-backupstorage',
-      '04-rbac',
-      '05-retentionpolicy',
-      '06-backupconfiguration',
-    ].map((f) => `cluster-resources/filtering-demonstration/${f}.yaml`),
-    namespaces: ['demo', 'demo-a', 'demo-b'],
-    expect: (ns) => [
-      new RegExp(`deployments\\.apps/namespaces/${ns['demo-a']}/my-deployment-a\\.yaml$`),
-      new RegExp(`statefulsets\\.apps/namespaces/${ns['demo-b']}/my-statefulset\\.yaml$`),
-      new RegExp(`configmaps/namespaces/${ns['demo-a']}/my-config-a\\.yaml$`),
-      /clusterroles\.rbac\.authorization\.k8s\.io\/cluster\/my-clusterrole-a\.yaml$/,
-    ],
-  },
-];
 
 /**
  * What runs: every guide on MinIO and on a local volume, and the filtering guide on GCS. The kubedump-v1
@@ -172,290 +55,12 @@ const RUNS: Guide[] = [
   { ...GUIDES.find((g) => g.key === 'cr-filtering')!, key: 'cr-filtering-gcs', gcs: true },
 ];
 
-/** The namespaces of a guide, renamed for this run. */
-function namespaceMap(g: Guide): Record<string, string> {
-  const m: Record<string, string> = {};
-  for (const n of ['demo', 'kubestash', 'demo-a', 'demo-b', 'db', 'kubedb']) {
-    m[n] = n === 'demo' ? `${g.key}-${SUFFIX}` : `${g.key}-${n}-${SUFFIX}`;
-  }
-  return m;
-}
-
-/** A guide's file with its namespace names replaced (a whole YAML token or list item, never a part). */
-function renamed(text: string, ns: Record<string, string>): string {
-  let out = text;
-  for (const [from, to] of Object.entries(ns)) {
-    out = out.replace(new RegExp(`(?<![\\w.-])${from}(?![\\w.-])`, 'g'), to);
-  }
-  return out;
-}
-
 let s3: MinioServer;
 let gcs: FakeGcsServer;
-/** A service-account key as a reader would paste it; fake-gcs-server never checks it. */
-const GCS_KEY = JSON.stringify({
-  type: 'service_account',
-  project_id: 'cairn-test',
-  client_email: 'kubestash@cairn-test.iam.gserviceaccount.com',
-  private_key_id: randomBytes(8).toString('hex'),
-  private_key: `planted-not-a-key-${randomBytes(12).toString('hex')}`,
-});
 let restic = '';
 let work = '';
 const client: KubeClient = adminClient();
-const clusterScoped: { r: ResourceType; name: string }[] = [];
-const namespaces: string[] = [];
-
-/**
- * The stanza standing in for a guide's storage stanza: MinIO or fake-gcs-server (its prefix: the guide's
- * key; its Secret: the guide's), or for a local variant a hostPath volume in this run's temp directory.
- */
-function storageStanza(guide: Guide, stanza: Record<string, unknown>): Record<string, unknown> {
-  if (guide.local) {
-    return {
-      provider: 'local',
-      local: { mountPath: '/kubestash/backup', hostPath: { path: localRoot(guide) } },
-    };
-  }
-  const provider = String(stanza.provider);
-  const secretName =
-    (stanza[provider] as { secretName?: string } | undefined)?.secretName ?? 'storage-secret';
-  if (guide.gcs) return { provider: 'gcs', gcs: { bucket: BUCKET, prefix: guide.key, secretName } };
-  return {
-    provider: 's3',
-    s3: { endpoint: s3.endpoint, bucket: BUCKET, region: s3.region, prefix: guide.key, secretName },
-  };
-}
-
-function guideObjects(g: Guide, ns: Record<string, string>): Obj[] {
-  const out: Obj[] = [];
-  for (const file of g.files) {
-    for (const doc of parseAllDocuments(renamed(readFileSync(join(DOCS, file), 'utf8'), ns))) {
-      const o = doc.toJS() as Obj | null;
-      if (!o?.kind) continue;
-      if (o.kind === 'BackupStorage')
-        o.spec = { ...o.spec, storage: storageStanza(g, o.spec?.storage as Record<string, unknown>) };
-      out.push(o);
-    }
-  }
-  return out;
-}
-
-/** Serialises the read-modify-write of ClusterRoleBindings the guides share. */
-let bindings: Promise<unknown> = Promise.resolve();
-
-/** Applies an object; a ClusterRoleBinding several guides share gets the union of their subjects. */
-async function applyObject(o: Obj): Promise<void> {
-  const r = resourceOf(o);
-  if (!r.namespaced) clusterScoped.push({ r, name: o.metadata?.name ?? '' });
-  if (o.kind !== 'ClusterRoleBinding') {
-    await client.apply(r, o, { fieldManager: FIELD_MANAGER, force: true });
-    return;
-  }
-  const merge = async (): Promise<void> => {
-    const name = o.metadata?.name ?? '';
-    const live = await client.find<Obj & { subjects?: unknown[] }>(r, name);
-    const subjects = [...(live?.subjects ?? []), ...((o as { subjects?: unknown[] }).subjects ?? [])];
-    if (live) await client.patch(r, name, { subjects }, { type: 'merge' });
-    else await client.create(r, o);
-  };
-  const next = bindings.then(merge);
-  bindings = next.catch(() => undefined);
-  await next;
-}
-
-/**
- * The application guide's target as a cluster with a deployment controller has it: the Deployment, its
- * ReplicaSet and a Pod, each owned by the one before (the suite's dev cluster runs no workload controllers).
- */
-async function operatorDeployment(ns: string): Promise<void> {
-  const labels = { app: 'kubestash-operator' };
-  const owner = (o: KubeObject) => [
-    {
-      apiVersion: o.apiVersion ?? '',
-      kind: o.kind ?? '',
-      name: o.metadata?.name ?? '',
-      uid: o.metadata?.uid ?? '',
-      controller: true,
-    },
-  ];
-  const container = { name: 'operator', image: 'registry.invalid/kubestash-operator:v0.5.0' };
-  const dep = await client.apply(
-    K8S.deployments,
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'kubestash-kubestash-operator', namespace: ns, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [container] } },
-      },
-    },
-    { fieldManager: FIELD_MANAGER, force: true },
-  );
-  const rs = await client.apply(
-    REPLICA_SETS,
-    {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: 'kubestash-kubestash-operator-5d8f7',
-        namespace: ns,
-        labels,
-        ownerReferences: owner(dep),
-      },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [container] } },
-      },
-    },
-    { fieldManager: FIELD_MANAGER, force: true },
-  );
-  await client.apply(
-    K8S.pods,
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: 'kubestash-kubestash-operator-5d8f7-x2x9q',
-        namespace: ns,
-        labels,
-        ownerReferences: owner(rs),
-      },
-      spec: { containers: [container] },
-    },
-    { fieldManager: FIELD_MANAGER, force: true },
-  );
-}
-
-/** The ServiceAccount the BackupConfiguration's jobTemplate names. */
-function jobSaName(bc: Obj): string {
-  const sessions = bc.spec?.sessions as {
-    addon?: { jobTemplate?: { spec?: { serviceAccountName?: string } } };
-  }[];
-  return sessions[0]?.addon?.jobTemplate?.spec?.serviceAccountName ?? '';
-}
-
-/**
- * Where a guide's RBAC does not create the ServiceAccount its BackupConfiguration's Job runs as in the
- * BackupConfiguration's namespace (the full-cluster guide misspells it, `cluster-resource-reader-writter`;
- * the application guide creates it in the target's namespace), that ServiceAccount is supplied and added to
- * the guide's ClusterRoleBinding, as a reader of the guide has to.
- */
-function jobServiceAccount(objects: Obj[], bc: Obj): Obj[] {
-  const name = jobSaName(bc);
-  const ns = bc.metadata?.namespace ?? '';
-  const created = objects.some(
-    (o) => o.kind === 'ServiceAccount' && o.metadata?.name === name && o.metadata?.namespace === ns,
-  );
-  const binding = objects.find((o) => o.kind === 'ClusterRoleBinding');
-  if (!name || created || !binding) return [];
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } },
-    {
-      ...binding,
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-    },
-  ];
-}
-
-interface Outcome {
-  guide: Guide;
-  ns: Record<string, string>;
-  session: Obj;
-  snapshot: Obj;
-  directory: string;
-}
-
-/** Applies a guide with its Secrets and waits for its first BackupSession and Snapshot to be Succeeded. */
-async function runGuide(g: Guide): Promise<Outcome> {
-  const ns = namespaceMap(g);
-  for (const n of g.namespaces) {
-    await client.create(K8S.namespaces, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: ns[n], labels: { 'cairn.dev/test': 'true' } },
-    });
-    namespaces.push(ns[n]!);
-  }
-  const objects = guideObjects(g, ns);
-  const demo = ns.demo!;
-  const storage = objects.find((o) => o.kind === 'BackupStorage')!;
-  const stanza = storage.spec?.storage as Record<string, { secretName?: string } | undefined>;
-  const secretName = (stanza.s3 ?? stanza.gcs)?.secretName;
-  if (g.local) mkdirSync(localRoot(g), { recursive: true });
-  const secret = (name: string, data: Record<string, string>): Obj => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: demo },
-    stringData: data,
-  });
-  const bc = objects.find((o) => o.kind === 'BackupConfiguration')!;
-  const bcName = bc.metadata?.name ?? '';
-  await g.given?.(ns);
-  for (const o of [
-    ...(secretName ? [secret(secretName, g.gcs ? gcsSecretData() : s3.secretData)] : []),
-    secret('encrypt-secret', { RESTIC_PASSWORD: PASSWORD }),
-    ...jobServiceAccount(objects, bc),
-    ...objects,
-  ]) {
-    await applyObject(o);
-  }
-  const sessions = bc.spec?.sessions as { repositories: { directory: string }[] }[];
-  const directory = sessions[0]!.repositories[0]!.directory.replace(/^\/+|\/+$/g, '');
-  const session = await waitFor(
-    async () => {
-      const list = await client.list<Obj>(KUBESTASH.backupSessions, {
-        namespace: demo,
-        labelSelector: `kubestash.com/invoker-name=${bcName}`,
-      });
-      // A run the schedule (every 5 minutes) starts meanwhile is Skipped while the first one runs.
-      const done = list.items.find((s) => ['Succeeded', 'Failed'].includes(String(s.status?.phase)));
-      return done;
-    },
-    {
-      what: `guide ${g.key}: a BackupSession of ${demo}/${bcName} to end`,
-      timeoutMs: 240_000,
-      intervalMs: 1000,
-    },
-  );
-  const live = await client.get<Obj>(KUBESTASH.backupConfigurations, bcName, demo);
-  assert.equal(
-    session.status?.phase,
-    'Succeeded',
-    `guide ${g.key}: BackupSession ${session.metadata?.name} ${JSON.stringify(session.status)}\nBackupConfiguration: ${JSON.stringify(live.status)}`,
-  );
-  // Paused, as a reader would once done, so that no run the schedule starts writes to the storage while
-  // it is checked; a run started before the pause is let finish.
-  await client.patch(
-    KUBESTASH.backupConfigurations,
-    bcName,
-    { spec: { paused: true } },
-    { type: 'merge', namespace: demo },
-  );
-  await waitFor(
-    async () => {
-      const list = await client.list<Obj>(KUBESTASH.backupSessions, {
-        namespace: demo,
-        labelSelector: `kubestash.com/invoker-name=${bcName}`,
-      });
-      const terminal = ['Succeeded', 'Failed', 'Skipped'];
-      return list.items.every((s) => terminal.includes(String(s.status?.phase))) ? true : undefined;
-    },
-    {
-      what: `guide ${g.key}: every BackupSession of ${demo}/${bcName} to end`,
-      timeoutMs: 120_000,
-      intervalMs: 1000,
-    },
-  );
-  const snaps = await client.list<Obj>(KUBESTASH.snapshots, { namespace: demo });
-  const snapshot = snaps.items.find((s) => s.spec?.backupSession === session.metadata?.name);
-  assert.ok(snapshot, `guide ${g.key}: the Snapshot of ${session.metadata?.name}`);
-  assert.equal(snapshot.status?.phase, 'Succeeded', `guide ${g.key}: ${JSON.stringify(snapshot.status)}`);
-  return { guide: g, ns, session, snapshot, directory };
-}
+let world: GuideWorld;
 
 function resticEnv(): NodeJS.ProcessEnv {
   return {
@@ -468,26 +73,9 @@ function resticEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/**
- * The GCS storage Secret a reader of a guide writes (project and service-account key, which Cairn requires),
- * with the two Cairn extensions that point the storage and restic at fake-gcs-server instead of Google.
- */
-function gcsSecretData(): Record<string, string> {
-  return {
-    ...gcs.secretData,
-    GOOGLE_SERVICE_ACCOUNT_JSON_KEY: GCS_KEY,
-    GOOGLE_ACCESS_TOKEN: gcs.resticEnv.GOOGLE_ACCESS_TOKEN!,
-    STORAGE_EMULATOR_HOST: gcs.endpoint,
-  };
-}
-
-function localRoot(g: Guide): string {
-  return join(work, 'volumes', g.key);
-}
-
 function resticRepo(o: Outcome): string {
   const path = `${o.directory}/repository/v1/frequent-backup/manifest`;
-  if (o.guide.local) return join(localRoot(o.guide), path);
+  if (o.guide.local) return join(world.localRoot(o.guide), path);
   if (o.guide.gcs) return `gs:${BUCKET}:/${o.guide.key}/${path}`;
   return `s3:${s3.endpoint}/${BUCKET}/${o.guide.key}/${path}`;
 }
@@ -499,7 +87,8 @@ function bucketOf(g: Guide, backends: { s3: StorageBackend; gcs: StorageBackend 
 
 /** Every file of a guide's storage, as `<guide key>/<path from the storage root>` (the bucket's keys). */
 async function storageKeys(g: Guide, bucket: StorageBackend): Promise<string[]> {
-  if (g.local) return filesUnder(localRoot(g)).map((f) => `${g.key}/${relative(localRoot(g), f)}`);
+  if (g.local)
+    return filesUnder(world.localRoot(g)).map((f) => `${g.key}/${relative(world.localRoot(g), f)}`);
   const keys: string[] = [];
   for await (const k of bucket.list(g.key)) keys.push(k);
   return keys;
@@ -508,7 +97,7 @@ async function storageKeys(g: Guide, bucket: StorageBackend): Promise<string[]> 
 /** A small file of a guide's storage (by its key from storageKeys). */
 async function storageFile(g: Guide, key: string, bucket: StorageBackend): Promise<string> {
   if (!g.local) return (await bucket.get(key)).toString('utf8');
-  return readFileSync(join(localRoot(g), key.slice(g.key.length + 1)), 'utf8');
+  return readFileSync(join(world.localRoot(g), key.slice(g.key.length + 1)), 'utf8');
 }
 
 /** Every key of a guide's prefix fits the layout of §4, and each part of it is there. */
@@ -554,13 +143,16 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'cairn-guides-'));
   [s3, gcs] = await Promise.all([startMinio(), startFakeGcs()]);
   await Promise.all([s3.createBucket(BUCKET), gcs.createBucket(BUCKET)]);
+  world = guideWorld({ client, s3, gcs, work, password: PASSWORD, suffix: SUFFIX });
 });
 
 after(async () => {
   // The BackupStorages go first: a local one with WipeOut empties its volume through a Job, which a
   // terminating namespace would refuse, leaving the namespace stuck on the storage's finalizer.
   const storages = (
-    await Promise.all(namespaces.map((n) => client.list<Obj>(KUBESTASH.backupStorages, { namespace: n })))
+    await Promise.all(
+      world.namespaces.map((n) => client.list<Obj>(KUBESTASH.backupStorages, { namespace: n })),
+    )
   ).flatMap((l) => l.items);
   for (const bs of storages) {
     await client.delete(KUBESTASH.backupStorages, bs.metadata?.name ?? '', {
@@ -578,8 +170,8 @@ after(async () => {
     },
     { what: 'the guides’ BackupStorages to be deleted', timeoutMs: 120_000, intervalMs: 500 },
   );
-  for (const n of namespaces) await client.delete(K8S.namespaces, n).catch(() => undefined);
-  for (const c of clusterScoped) await client.delete(c.r, c.name).catch(() => undefined);
+  for (const n of world.namespaces) await client.delete(K8S.namespaces, n).catch(() => undefined);
+  for (const c of world.clusterScoped) await client.delete(c.r, c.name).catch(() => undefined);
   await Promise.all([s3?.dispose(), gcs?.dispose()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -590,7 +182,7 @@ test(
   async (t) => {
     const dir = process.env.CAIRN_TEST_DIR ?? '';
     try {
-      const outcomes = await Promise.all(RUNS.map((g) => runGuide(g)));
+      const outcomes = await Promise.all(RUNS.map((g) => world.runGuide(g)));
       const secretValues = [
         PASSWORD,
         s3.secretAccessKey,
@@ -654,7 +246,7 @@ test(
       const demo = synced.ns.demo!;
       const c2 = second.client;
       await c2.create(K8S.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: demo } });
-      const storage = guideObjects(synced.guide, synced.ns).find((o) => o.kind === 'BackupStorage')!;
+      const storage = world.guideObjects(synced.guide, synced.ns).find((o) => o.kind === 'BackupStorage')!;
       const secretName = (storage.spec?.storage as { s3: { secretName: string } }).s3.secretName;
       await c2.create(
         K8S.secrets,
@@ -698,7 +290,7 @@ test(
       // No credential in Jobs, Events, the status of Cairn's objects, container logs or operator logs.
       const seen: { what: string; text: string }[] = [];
       for (const o of outcomes) {
-        for (const n of Object.values(o.ns).filter((x) => namespaces.includes(x))) {
+        for (const n of Object.values(o.ns).filter((x) => world.namespaces.includes(x))) {
           for (const r of [
             K8S.jobs,
             K8S.events,
@@ -743,7 +335,7 @@ test(
         for (const v of secretValues) assert.ok(!text.includes(v), `${what} holds a credential`);
       }
     } catch (err) {
-      for (const n of namespaces) t.diagnostic(failureReport(dir, n));
+      for (const n of world.namespaces) t.diagnostic(failureReport(dir, n));
       throw err;
     }
   },
