@@ -11,6 +11,8 @@ import type { SecretBook } from '../../repository/secret-book.ts';
 import { latestSnapshot } from '../../restore/download.ts';
 import { SessionInputError } from './session.ts';
 
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** Which Snapshot a restore reads, and how it was chosen. */
 export interface SnapshotChoice {
   /** Namespace of the Snapshot and its Repository: `spec.dataSource.namespace`, else the session's. */
@@ -60,6 +62,12 @@ export async function chooseSnapshot(
   const namespace = source.namespace || session.metadata?.namespace || 'default';
   if (flagSnapshot) return { namespace, name: flagSnapshot, by: 'flag' };
   if (source.snapshot && source.snapshot !== LATEST_SNAPSHOT) {
+    // The name becomes a directory under the scratch volume, so only an object name is taken.
+    if (source.snapshot.length > 253 || !OBJECT_NAME.test(source.snapshot)) {
+      throw new SessionInputError(
+        `spec.dataSource.snapshot ${JSON.stringify(source.snapshot)} is not a Snapshot name: name a Snapshot (lowercase letters, digits, '-' and '.') or write latest`,
+      );
+    }
     return { namespace, name: source.snapshot, by: 'session' };
   }
   if (!source.repository) {

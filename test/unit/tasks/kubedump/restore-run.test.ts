@@ -49,7 +49,7 @@ const snapshotObject = (name: string, phase: string, time: string) => ({
 });
 
 /** A client serving the objects of one restore; records status patches. */
-function cluster(o: { session?: boolean; snapshotPhase?: string } = {}) {
+function cluster(o: { session?: boolean; snapshotPhase?: string; dataSourceSnapshot?: string } = {}) {
   const patches: Record<string, unknown>[] = [];
   const snapshots = [
     snapshotObject('snap-old', 'Succeeded', '2026-01-01T00:00:00Z'),
@@ -62,7 +62,7 @@ function cluster(o: { session?: boolean; snapshotPhase?: string } = {}) {
         : {
             metadata: { name: 'rs', namespace: 'demo' },
             spec: {
-              dataSource: { repository: 'repo', snapshot: 'latest' },
+              dataSource: { repository: 'repo', snapshot: o.dataSourceSnapshot ?? 'latest' },
               addon: { name: 'kubedump-addon', tasks: [{ name: 'manifest-restore' }] },
             },
           },
@@ -225,6 +225,24 @@ void describe('kubedump restore run', () => {
     assert.match(
       String(patches.at(-1)?.error),
       /^RestoreSession demo\/rs: download Snapshot demo\/snap-new failed: Snapshot demo\/snap-new is in phase Failed, not Succeeded.*pick another Snapshot/,
+    );
+  });
+
+  void test('a spec.dataSource.snapshot that is not an object name is refused before any directory is touched', async () => {
+    const { client, patches } = cluster({ dataSourceSnapshot: '../../escape' });
+    const scratch = join(work, 's5');
+    const outside = join(work, 'keep.txt');
+    writeFileSync(outside, 'kept\n');
+    const out = await runKubedumpRestore(request(scratch), {
+      client,
+      log: () => undefined,
+      engine: engine([]).run,
+    });
+    assert.equal(out.ok, false);
+    assert.ok(existsSync(outside));
+    assert.match(
+      String(patches.at(-1)?.error),
+      /spec\.dataSource\.snapshot "\.\.\/\.\.\/escape" is not a Snapshot name/,
     );
   });
 
