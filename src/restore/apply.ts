@@ -6,6 +6,7 @@
 import { apiVersionOf } from '../api/resource-type.ts';
 import { arr, holds, isObject, num, obj, str, type JsonObject } from '../common/json.ts';
 import { createRedactor, redact } from '../common/redact.ts';
+import { sleep } from '../kube/backoff.ts';
 import { apiMessage, errorClass, KubeApiError, statusCode } from '../kube/errors.ts';
 import type { KubeClient, KubeObject } from '../kube/types.ts';
 import { addMessage, droppedText, type OwnerBook, type OwnerRef } from './relink.ts';
@@ -30,6 +31,8 @@ export interface Applied {
 }
 
 const MAX_MESSAGE = 1_000;
+/** Creates sent while the server answers 429 (50, 100, 200 ms apart). */
+const THROTTLED_ATTEMPTS = 4;
 
 /** The result skeleton of a planned object. */
 export function resultOf(p: PlannedObject): ObjectResult {
@@ -194,7 +197,7 @@ export async function applyObject(ctx: ApplyContext, p: PlannedObject): Promise<
   };
   const opts = { namespace: p.namespace, fieldManager: ctx.fieldManager, signal: ctx.signal };
   try {
-    const created = await ctx.client.create(p.type, body, opts);
+    const created = await createThrottled(ctx, p, body, opts);
     ctx.book.record(p, str(created.metadata?.uid));
     return done({ result: { ...resultOf(p), outcome: 'created' }, retry: false });
   } catch (err) {
@@ -214,6 +217,28 @@ export async function applyObject(ctx: ApplyContext, p: PlannedObject): Promise<
       // The port is checked before the name: a Service that exists already answers the second create.
       if (statusCode(err2) === 409) return done(await existing(ctx, p, body));
       return done(failureOf(p, err2));
+    }
+  }
+}
+
+/**
+ * A create, sent again after a short pause while the server answers 429: a type whose CRD just became
+ * Established answers so for a moment while its storage initialises, and waiting a few milliseconds here is
+ * cheaper than a whole further pass.
+ */
+async function createThrottled(
+  ctx: ApplyContext,
+  p: PlannedObject,
+  body: KubeObject,
+  opts: { namespace?: string | undefined; fieldManager: string; signal?: AbortSignal | undefined },
+): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.client.create(p.type, body, opts);
+    } catch (err) {
+      if (statusCode(err) !== 429 || attempt >= THROTTLED_ATTEMPTS - 1) throw err;
+      await sleep(50 * 2 ** attempt, ctx.signal);
+      ctx.signal?.throwIfAborted();
     }
   }
 }

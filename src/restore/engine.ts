@@ -138,7 +138,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       applied.forEach((a, i) => {
         const p = writable[i] as PlannedObject;
         if (a.retry && !last) return void retry.push(p);
-        if (a.retry) addMessage(a.result, `still failing after ${passes} passes`);
+        if (a.retry) addMessage(a.result, `still failing after ${passes} pass${passes > 1 ? 'es' : ''}`);
         if (step.waitEstablished && a.result.outcome === 'failed') {
           const message = `CRD ${p.name} was not restored: ${a.result.message ?? a.result.reason ?? 'failed'}`;
           crds.set(p.name, { established: false, message });

@@ -377,6 +377,7 @@ test('a namespace deleted with its CRD comes back from its dump: every object eq
   const summary = await run({ onResult: (r) => seen.push(r) });
   assert.deepEqual(seen, summary.results, 'onResult saw every result, in order');
   assert.equal(summary.counts.failed, 0, show(summary));
+  assert.equal(summary.passes, 1, 'nothing waited for a further pass');
   assert.equal(summary.results.length, dumped.size, `one result per file of the tree:\n${show(summary)}`);
   assert.deepEqual(summary.counts, countOutcomes(summary.results));
   for (const r of summary.results) {
