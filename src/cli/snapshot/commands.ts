@@ -43,7 +43,7 @@ export type Runner = (flags: ConnectionFlags, work: (ctx: RunContext) => Promise
 
 const defaultRunner: Runner = async (flags, work) => (await import('./context.ts')).withContext(flags, work);
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function connection(cmd: Command): Command {
   return cmd
@@ -110,13 +110,8 @@ export function registerSnapshotDataCommands(
     .argument('<snapshot>', 'the Snapshot (storage.kubestash.com)')
     .option('--destination <dir>', 'where <snapshot>/<component>/ is made (default: the working directory)')
     .option('--components <list>', 'only these components, comma-separated (default: all)')
-    .option(
-      '--include <pattern>',
-      'restore only files matching this restic pattern (repeatable)',
-      collect,
-      [],
-    )
-    .option('--exclude <pattern>', 'leave out files matching this restic pattern (repeatable)', collect, [])
+    .option('--include <pattern>', 'restore only files matching this restic pattern (repeatable)', collect)
+    .option('--exclude <pattern>', 'leave out files matching this restic pattern (repeatable)', collect)
     .action((snapshot: string, flags: DownloadFlags & ConnectionFlags) => {
       const request = downloadRequest(checkSnapshotName(snapshot), flags);
       const conn = connectionOf(flags);
