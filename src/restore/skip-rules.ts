@@ -78,7 +78,7 @@ const isCoreKind = (t: ResourceType, kind: string): boolean => t.group === '' &&
  * Objects that are not worth writing: PVs without RestorePVs; mirror Pods (the kubelet's copies of static
  * Pods); Pods that have finished and Jobs that have completed or failed (re-creating them would run them
  * again); objects every cluster creates for itself (each namespace's `kube-root-ca.crt`, the API server's
- * `default/kubernetes` Service and Endpoints), whose source-cluster content would be wrong here.
+ * `default/kubernetes` Service and Endpoints, the APIServices of built-in groups), whose source-cluster content would be wrong here.
  */
 export function notWorthWriting(type: ResourceType, item: DumpItem, restorePVs: boolean): Skip | undefined {
   const o = item.object;
@@ -108,7 +108,10 @@ export function notWorthWriting(type: ResourceType, item: DumpItem, restorePVs: 
     (isCoreKind(type, 'ConfigMap') && item.name === 'kube-root-ca.crt') ||
     ((isCoreKind(type, 'Service') || isCoreKind(type, 'Endpoints')) &&
       item.namespace === 'default' &&
-      item.name === 'kubernetes')
+      item.name === 'kubernetes') ||
+    (type.group === 'apiregistration.k8s.io' &&
+      type.kind === 'APIService' &&
+      at(o, 'metadata', 'labels', 'kube-aggregator.kubernetes.io/automanaged') !== undefined)
   )
     return {
       reason: 'ClusterManaged',

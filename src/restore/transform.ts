@@ -172,6 +172,7 @@ function kindRules(o: JsonObject, type: ResourceType, options: TransformOptions)
   } else if (isCore(type, 'Pod')) podRules(spec);
   else if (type.group === 'rbac.authorization.k8s.io' && /^(Cluster)?RoleBinding$/.test(type.kind))
     mapSubjects(o, options.namespaceMappings);
+  else if (type.group === 'batch' && type.kind === 'Job' && spec) jobRules(spec);
   else if (type.group === 'apps' && type.kind === 'StatefulSet' && spec && classes)
     for (const t of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [])
       if (isObject(t)) mapStorageClass(isObject(t.spec) ? t.spec : undefined, t.metadata, classes);
@@ -205,6 +206,22 @@ function podRules(spec: JsonObject | undefined): void {
     if (!Array.isArray(list)) continue;
     for (const c of list) if (isObject(c)) delete c.terminationMessagePath;
   }
+}
+
+/** Labels the Job controller puts on its selector and template, naming the source Job's UID. */
+const JOB_UID_LABELS = ['controller-uid', 'batch.kubernetes.io/controller-uid'];
+
+/**
+ * A Job's generated selector names the source Job's UID, and the API refuses a selector it did not
+ * generate unless `manualSelector` is set: the selector and the UID labels of the template go, and the
+ * server generates them for the new Job. A manual selector is the user's and stays.
+ */
+function jobRules(spec: JsonObject): void {
+  if (spec.manualSelector === true) return;
+  delete spec.selector;
+  const labels =
+    isObject(spec.template) && isObject(spec.template.metadata) ? spec.template.metadata.labels : undefined;
+  if (isObject(labels)) for (const l of JOB_UID_LABELS) delete labels[l];
 }
 
 /** `spec.storageClassName` and the legacy class annotation, through the mapping. */

@@ -27,6 +27,7 @@ export const TYPES: readonly ResourceType[] = [
   t('policy', 'poddisruptionbudgets', 'PodDisruptionBudget'),
   t('scheduling.k8s.io', 'priorityclasses', 'PriorityClass', false),
   t('storage.k8s.io', 'storageclasses', 'StorageClass', false),
+  t('apiregistration.k8s.io', 'apiservices', 'APIService', false),
   t('core.kubestash.com', 'backupsessions', 'BackupSession', true, 'v1alpha1'),
 ];
 

@@ -128,18 +128,30 @@ test('a Pod whose controller is restored is left to the controller; one whose co
 });
 
 test('objects every cluster makes for itself are not restored', () => {
-  const p = plan([
-    item('v1', 'ConfigMap', 'kube-root-ca.crt', NS),
-    item('v1', 'Service', 'kubernetes', { namespace: 'default' }),
-    item('v1', 'Endpoints', 'kubernetes', { namespace: 'default' }),
-    item('v1', 'Service', 'kubernetes', NS),
-  ]);
+  const p = plan(
+    [
+      item('v1', 'ConfigMap', 'kube-root-ca.crt', NS),
+      item('v1', 'Service', 'kubernetes', { namespace: 'default' }),
+      item('v1', 'Endpoints', 'kubernetes', { namespace: 'default' }),
+      item('v1', 'Service', 'kubernetes', NS),
+      item('apiregistration.k8s.io/v1', 'APIService', 'v1.apps', {
+        labels: { 'kube-aggregator.kubernetes.io/automanaged': 'onstart' },
+      }),
+      item('apiregistration.k8s.io/v1', 'APIService', 'v1beta1.metrics.k8s.io'),
+    ],
+    { includeClusterResources: true },
+  );
   assert.deepEqual(reasons(p).sort(), [
     'skipped ClusterManaged kube-root-ca.crt',
     'skipped ClusterManaged kubernetes',
     'skipped ClusterManaged kubernetes',
+    'skipped ClusterManaged v1.apps',
   ]);
-  assert.deepEqual(planned(p), ['Namespace/-/demo', 'Service/demo/kubernetes']);
+  assert.deepEqual(planned(p), [
+    'Namespace/-/demo',
+    'Service/demo/kubernetes',
+    'APIService/-/v1beta1.metrics.k8s.io',
+  ]);
 });
 
 test('a second file for the same object is skipped as a duplicate naming the first', () => {

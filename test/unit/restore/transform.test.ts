@@ -292,6 +292,34 @@ test('a Pod loses what the scheduler and kubelet set, its ephemeral containers a
   assert.equal(at(named.object, 'spec', 'serviceAccountName'), 'app');
 });
 
+test('a Job loses its generated selector and UID labels so the server generates new ones; a manual selector stays', () => {
+  const job = (manualSelector?: boolean): JsonObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'j', namespace: 'a', labels: { 'controller-uid': 'old' } },
+    spec: {
+      ...(manualSelector ? { manualSelector } : {}),
+      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'old' } },
+      template: {
+        metadata: {
+          labels: {
+            'batch.kubernetes.io/controller-uid': 'old',
+            'controller-uid': 'old',
+            'job-name': 'j',
+            app: 'x',
+          },
+        },
+        spec: { restartPolicy: 'Never' },
+      },
+    },
+  });
+  const t = transformForRestore(job(), K8S.jobs);
+  assert.equal(at(t.object, 'spec', 'selector'), undefined);
+  assert.deepEqual(at(t.object, 'spec', 'template', 'metadata', 'labels'), { 'job-name': 'j', app: 'x' });
+  const manual = transformForRestore(job(true), K8S.jobs);
+  assert.deepEqual(manual.object.spec, job(true).spec);
+});
+
 test('namespace mapping moves the object and records where it came from', () => {
   const t = transformForRestore(
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a' } },
