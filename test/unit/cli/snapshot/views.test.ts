@@ -3,6 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kubedumpFilter } from '../../../../src/api/kubedump-filter.ts';
+import { K8S } from '../../../../src/api/resource-type.ts';
+import { downloadSummary } from '../../../../src/cli/snapshot/download.ts';
+import { dryRunPath } from '../../../../src/cli/snapshot/dry-run-files.ts';
 import { downloadBar, plainProgress, terminalProgress } from '../../../../src/cli/snapshot/progress.ts';
 import { renderReport, restoreReport } from '../../../../src/cli/snapshot/results-view.ts';
 import { manifestTree, renderTree } from '../../../../src/cli/snapshot/tree-view.ts';
@@ -202,5 +205,63 @@ describe('download progress', () => {
       'manifest: downloading, 50% (1204/2408 files, 2.0 KiB)\n',
       'manifest: 100% (2408/2408 files, 2.0 KiB)\n',
     ]);
+  });
+});
+
+describe('download summary and dry-run files', () => {
+  test('the summary gives files, bytes and where each component landed, then the total', () => {
+    const restic = (files: number, bytes: number) => ({
+      totalFiles: files,
+      filesRestored: files - 1,
+      filesSkipped: 1,
+      filesDeleted: 0,
+      totalBytes: bytes,
+      bytesRestored: bytes,
+      bytesSkipped: 0,
+      secondsElapsed: 1,
+    });
+    const text = downloadSummary(
+      {
+        namespace: 'demo',
+        snapshot: 'snap',
+        repository: 'repo',
+        components: [
+          {
+            component: 'manifest',
+            path: 'repository/v1/daily/manifest',
+            directory: '/out/snap/manifest',
+            trees: [
+              {
+                id: 'a'.repeat(64),
+                hostPath: '/kubestash-tmp/manifest',
+                root: '/out/snap/manifest/kubestash-tmp/manifest',
+              },
+            ],
+            restic: [restic(1200, 2048)],
+          },
+        ],
+      },
+      '/out/snap',
+    );
+    assert.equal(
+      text,
+      'manifest: 1,200 files, 2.0 KiB in /out/snap/manifest/kubestash-tmp/manifest\n' +
+        'Downloaded Snapshot demo/snap: 1 component, 1,200 files, 2.0 KiB into /out/snap\n',
+    );
+  });
+
+  test('a dry-run file sits where KubeStash writes it: <groupResource>/{cluster|namespaces/<ns>}/<name>.yaml', () => {
+    assert.equal(
+      dryRunPath({ resource: 'deployments.apps', namespace: 'demo', name: 'web', type: K8S.deployments }),
+      'deployments.apps/namespaces/demo/web.yaml',
+    );
+    assert.equal(
+      dryRunPath({
+        resource: 'clusterroles.rbac.authorization.k8s.io',
+        name: 'kubeadm:get-nodes',
+        type: K8S.clusterRoles,
+      }),
+      'clusterroles.rbac.authorization.k8s.io/cluster/kubeadm:get-nodes.yaml',
+    );
   });
 });
