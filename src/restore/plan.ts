@@ -44,7 +44,9 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * Decisions, in this order: the type (failed NoSuchType when neither the cluster nor the dump's CRDs
  * define it); NotRestorable; Filtered; RestorePVsDisabled, MirrorPod, CompletedPod, CompletedJob,
  * ClusterManaged; Duplicate (a second file for the same object); CreatedByController (a Pod whose
- * controller is planned: the controller re-creates it). Every namespace that planned objects go into gets
+ * controller is planned: the controller re-creates it); MappingConflict (the namespace mapping puts it
+ * where an object that was already there is restored). Results name the mapped namespace, and the
+ * dumped one as `sourceNamespace` when they differ. Every namespace that planned objects go into gets
  * a planned Namespace: the dumped one (even when the filters left it out, then marked `implied`) or a bare
  * one. Steps come from {@link orderTypes}; within a step objects are ordered by resource, namespace, name.
  */
@@ -52,7 +54,7 @@ export function planRestore(input: PlanInput): RestorePlan {
   const index = typeIndex(input.types);
   const results: (ObjectResult & { file: string })[] = [];
   const skip = (c: Candidate, s: Skip): void => {
-    results.push({ ...resultOf(c), outcome: 'skipped', ...s, file: c.item.file });
+    results.push({ ...resultOf(c, input.namespaceMappings), outcome: 'skipped', ...s, file: c.item.file });
   };
   const candidates = new Map<string, Candidate>();
   const heldNamespaces: { c: Candidate; skip: Skip }[] = [];
@@ -75,7 +77,7 @@ export function planRestore(input: PlanInput): RestorePlan {
     const c: Candidate = { item, resource, type, namespace: type.namespaced ? (item.namespace ?? '') : '' };
     if (type.namespaced && c.namespace === '') {
       results.push({
-        ...resultOf(c),
+        ...resultOf(c, undefined),
         outcome: 'failed',
         reason: 'NoNamespace',
         message: `${resource} are namespaced, but the object has no metadata.namespace and its path names none`,
@@ -117,8 +119,25 @@ export function planRestore(input: PlanInput): RestorePlan {
     });
   }
 
+  // Two objects mapped onto one (namespace a restored as b while the dump also holds b): the one that
+  // was there keeps its place.
   const planned: PlannedObject[] = [];
-  for (const c of candidates.values()) planned.push(plannedOf(c, input));
+  const targets = new Map<string, PlannedObject>();
+  const all = [...candidates.values()].map((c) => ({ c, p: plannedOf(c, input) }));
+  all.sort((x, y) => Number(x.p.sourceNamespace !== undefined) - Number(y.p.sourceNamespace !== undefined));
+  for (const { c, p } of all) {
+    const key = keyOf(p.resource, p.namespace ?? '', p.name);
+    const there = targets.get(key);
+    if (there)
+      skip(c, {
+        reason: 'MappingConflict',
+        message: `the namespace mapping restores it onto ${p.namespace ?? p.name}, where ${there.file} is restored`,
+      });
+    else {
+      targets.set(key, p);
+      planned.push(p);
+    }
+  }
   addNamespaces(planned, heldNamespaces, input, skip);
 
   return { steps: stepsOf(planned, index), results: sortResults(results) };
@@ -128,9 +147,13 @@ function sortedItems(items: readonly DumpItem[]): DumpItem[] {
   return [...items].sort((a, b) => byString(a.file, b.file));
 }
 
-function resultOf(c: Candidate): ObjectResult {
+/** The result's identity: where the object would have gone (mapped), and where it came from. */
+function resultOf(c: Candidate, mappings: ReadonlyMap<string, string> | undefined): ObjectResult {
   const r: ObjectResult = { resource: c.resource, name: c.item.name, outcome: 'skipped' };
-  if (c.namespace !== '') r.namespace = c.namespace;
+  if (c.namespace === '') return r;
+  const target = mappings?.get(c.namespace) ?? c.namespace;
+  r.namespace = target;
+  if (target !== c.namespace) r.sourceNamespace = c.namespace;
   return r;
 }
 

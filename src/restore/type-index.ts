@@ -34,7 +34,8 @@ export function typeIndex(types: readonly ResourceType[]): TypeIndex {
       const { group, version } = splitApiVersion(apiVersion);
       let t = resource === undefined ? undefined : byId.get(resource);
       if (!t || t.kind !== kind || t.group !== group) t = byGroupKind.get(`${group}/${kind}`);
-      return t && { ...t, version };
+      // Only the ResourceType fields: callers may pass discovery records that carry more.
+      return t && { group: t.group, version, plural: t.plural, kind: t.kind, namespaced: t.namespaced };
     },
   };
 }

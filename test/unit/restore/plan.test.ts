@@ -308,6 +308,29 @@ test('namespace mapping restores a into b: objects, the Namespace, binding subje
   assert.equal(objects.find((o) => o.name === 'kept')?.sourceNamespace, undefined);
 });
 
+test('an object mapped onto one the dump also holds is skipped as a conflict; the one that was there is restored', () => {
+  const p = plan(
+    [
+      item('v1', 'ConfigMap', 'c', { namespace: 'a', resource: 'configmaps' }),
+      item('v1', 'ConfigMap', 'c', { namespace: 'b', resource: 'configmaps' }),
+      item('v1', 'Namespace', 'a', { resource: 'namespaces' }),
+      item('v1', 'Namespace', 'b', { resource: 'namespaces' }),
+      item('v1', 'Pod', 'done', { namespace: 'a', extra: { status: { phase: 'Succeeded' } } }),
+    ],
+    { includeClusterResources: true },
+    { namespaceMappings: new Map([['a', 'b']]) },
+  );
+  assert.deepEqual(planned(p), ['Namespace/-/b', 'ConfigMap/b/c']);
+  assert.deepEqual(
+    p.steps.flatMap((s) => s.objects).map((o) => o.file),
+    ['namespaces/cluster/b.yaml', 'configmaps/namespaces/b/c.yaml'],
+  );
+  assert.deepEqual(
+    p.results.map((r) => `${r.reason} ${r.sourceNamespace ?? '-'}→${r.namespace ?? '-'} ${r.name}`),
+    ['MappingConflict a→b c', 'CompletedPod a→b done', 'MappingConflict -→- a'],
+  );
+});
+
 test('the filters see the dumped namespace, not the mapped one', () => {
   const p = plan(
     [item('v1', 'ConfigMap', 'c', { namespace: 'a' })],
