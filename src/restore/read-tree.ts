@@ -97,16 +97,16 @@ export function detectLayout(files: readonly string[]): TreeLayout {
   return best;
 }
 
-/** Every regular file below `root`, relative, `/`-separated, sorted. */
-async function listFiles(root: string): Promise<string[]> {
+/** Every entry below `root` that is not a directory, relative, `/`-separated, sorted; `regular` tells files. */
+async function listFiles(root: string): Promise<{ path: string; regular: boolean }[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const files: string[] = [];
+  const files: { path: string; regular: boolean }[] = [];
   for (const e of entries) {
-    if (!e.isFile()) continue;
+    if (e.isDirectory()) continue;
     const rel = join(e.parentPath, e.name).slice(root.length + 1);
-    files.push(sep === '/' ? rel : rel.split(sep).join('/'));
+    files.push({ path: sep === '/' ? rel : rel.split(sep).join('/'), regular: e.isFile() });
   }
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
@@ -119,7 +119,8 @@ export function parseObject(text: string): JsonObject | string {
     value = (parseFastYaml(text) ?? { value: parse(text) }).value;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return `not valid YAML: ${message.split('\n')[0] ?? ''}`;
+    // The first line only: what follows quotes the file, which may be a Secret.
+    return `not valid YAML: ${(message.split('\n')[0] ?? '').replace(/:$/, '')}`;
   }
   if (!isObject(value)) return 'not a Kubernetes object (the document is not a mapping)';
   const missing = ['apiVersion', 'kind'].filter((k) => !str(value[k]));
@@ -141,9 +142,10 @@ export async function readTree(root: string): Promise<DumpTree> {
   const all = await listFiles(base);
   const problems: TreeProblem[] = [];
   const yamlFiles: string[] = [];
-  for (const f of all) {
-    if (isYaml(f)) yamlFiles.push(f);
-    else problems.push({ file: f, message: 'not a .yaml file; not read' });
+  for (const { path, regular } of all) {
+    if (!regular) problems.push({ file: path, message: 'not a regular file (a link or a device); not read' });
+    else if (isYaml(path)) yamlFiles.push(path);
+    else problems.push({ file: path, message: 'not a .yaml file; not read' });
   }
   const layout = detectLayout(yamlFiles);
   const place = PLACERS[layout];

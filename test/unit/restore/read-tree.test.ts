@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -204,6 +204,10 @@ test('files that are not one Kubernetes object are problems and the rest is read
     'configmaps/namespaces/a/notes.txt': 'hello',
     'configmaps/stray.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\n',
   });
+  symlinkSync(
+    join(root, 'configmaps/namespaces/a/good.yaml'),
+    join(root, 'configmaps/namespaces/a/link.yaml'),
+  );
   const read = await readTree(root);
   assert.deepEqual(ids(read.items), ['ConfigMap a good']);
   const problems: Record<string, string> = Object.fromEntries(
@@ -216,7 +220,8 @@ test('files that are not one Kubernetes object are problems and the rest is read
   assert.match(problems['empty.yaml'] ?? '', /not a mapping/);
   assert.match(problems['notes.txt'] ?? '', /not a \.yaml file/);
   assert.match(problems['stray.yaml'] ?? '', /does not fit the v2 layout/);
-  assert.equal(read.problems.length, 7);
+  assert.match(problems['link.yaml'] ?? '', /not a regular file/);
+  assert.equal(read.problems.length, 8);
 });
 
 test('an empty tree is an empty v2 tree', async () => {
