@@ -52,11 +52,12 @@ const edges = (from: readonly string[], to: readonly string[]): [string, string]
   from.flatMap((f) => to.map((t): [string, string] => [f, t]));
 
 /**
- * What must exist before what refers to it, as (referenced, referrer) pairs. Among the high-priority
- * types these pairs follow the list's order; types the list orders only by habit share a step (or go
- * earlier) when nothing else orders them. A Pod that names a missing ServiceAccount is refused by admission; a token Secret whose
- * ServiceAccount is missing is deleted by the token controller; LimitRange defaults apply only to Pods
- * created after it; a claim binds to a volume or snapshot that exists.
+ * What must exist before what refers to it, as (referenced, referrer) pairs; among the high-priority types
+ * they all follow the list's order, and listed types that nothing orders share a step. A Pod that names a
+ * missing ServiceAccount or PriorityClass is refused by admission; a token Secret whose ServiceAccount is
+ * missing is deleted by the token controller; LimitRange defaults apply only to Pods created after it; a
+ * claim binds to a volume or snapshot that exists; Service environment variables reach only Pods created
+ * after the Service (the list puts Services after Pods, so only the controllers' Pods get them).
  */
 export const REFERENCE_EDGES: readonly (readonly [string, string])[] = [
   ['storageclasses.storage.k8s.io', 'persistentvolumes'],
@@ -67,7 +68,6 @@ export const REFERENCE_EDGES: readonly (readonly [string, string])[] = [
   ['volumesnapshots.snapshot.storage.k8s.io', 'persistentvolumeclaims'],
   ['persistentvolumes', 'persistentvolumeclaims'],
   ['serviceaccounts', 'secrets'],
-  // Services come after Pods in the list; a Service only has to precede the controllers' Pods.
   ...edges(['serviceaccounts', 'configmaps', 'secrets', 'persistentvolumeclaims', 'limitranges'], WORKLOADS),
   ...edges(['priorityclasses.scheduling.k8s.io', 'runtimeclasses.node.k8s.io'], WORKLOADS),
   ...edges(

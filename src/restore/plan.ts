@@ -7,7 +7,7 @@ import type { KubedumpFilter } from '../api/kubedump-filter.ts';
 import { NAMESPACES, orderTypes } from './order.ts';
 import { filtered, notRestorable, notWorthWriting, type Skip } from './skip-rules.ts';
 import { transformForRestore } from './transform.ts';
-import { typeIndex } from './type-index.ts';
+import { typeIndex, type TypeIndex } from './type-index.ts';
 import type { DumpItem, ObjectResult, PlannedObject, PlanStep } from './types.ts';
 
 export interface PlanInput {
@@ -123,7 +123,7 @@ export function planRestore(input: PlanInput): RestorePlan {
   // was there keeps its place.
   const planned: PlannedObject[] = [];
   const targets = new Map<string, PlannedObject>();
-  const all = [...candidates.values()].map((c) => ({ c, p: plannedOf(c, input) }));
+  const all = [...candidates.values()].map((c) => ({ c, p: plannedOf(c, input, index) }));
   all.sort((x, y) => Number(x.p.sourceNamespace !== undefined) - Number(y.p.sourceNamespace !== undefined));
   for (const { c, p } of all) {
     const key = keyOf(p.resource, p.namespace ?? '', p.name);
@@ -138,7 +138,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       planned.push(p);
     }
   }
-  addNamespaces(planned, heldNamespaces, input, skip);
+  addNamespaces(planned, heldNamespaces, input, index, skip);
 
   return { steps: stepsOf(planned, index), results: sortResults(results) };
 }
@@ -185,11 +185,13 @@ function ownerRefs(item: DumpItem): RawOwner[] {
   return out;
 }
 
-function plannedOf(c: Candidate, input: PlanInput, implied = false): PlannedObject {
+function plannedOf(c: Candidate, input: PlanInput, index: TypeIndex, implied = false): PlannedObject {
   const t = transformForRestore(c.item.object, c.type, {
     namespaceMappings: input.namespaceMappings,
     storageClassMappings: input.storageClassMappings,
   });
+  // A namespaced object may have a cluster-scoped owner (a Namespace, a cluster-scoped custom resource).
+  for (const o of t.owners) if (index.resolve(o.apiVersion, o.kind)?.namespaced === false) delete o.namespace;
   const p: PlannedObject = {
     resource: c.resource,
     type: c.type,
@@ -213,6 +215,7 @@ function addNamespaces(
   planned: PlannedObject[],
   held: readonly { c: Candidate; skip: Skip }[],
   input: PlanInput,
+  index: TypeIndex,
   skip: (c: Candidate, s: Skip) => void,
 ): void {
   const have = new Set(planned.filter((p) => p.resource === NAMESPACES).map((p) => p.name));
@@ -221,7 +224,7 @@ function addNamespaces(
   for (const { c, skip: s } of held) {
     const target = input.namespaceMappings?.get(c.item.name) ?? c.item.name;
     if (needed.has(target) && !have.has(target)) {
-      planned.push(plannedOf(c, input, true));
+      planned.push(plannedOf(c, input, index, true));
       have.add(target);
     } else skip(c, s);
   }
@@ -239,7 +242,7 @@ function addNamespaces(
   }
 }
 
-function stepsOf(planned: readonly PlannedObject[], index: ReturnType<typeof typeIndex>): PlanStep[] {
+function stepsOf(planned: readonly PlannedObject[], index: TypeIndex): PlanStep[] {
   const byResource = new Map<string, PlannedObject[]>();
   const ownerEdges: [string, string][] = [];
   for (const p of planned) {

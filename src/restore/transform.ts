@@ -114,7 +114,11 @@ export function transformForRestore(
   return out;
 }
 
-/** The well-formed entries of `metadata.ownerReferences`; an entry without kind, name or uid is dropped. */
+/**
+ * The entries of `metadata.ownerReferences` that name an owner (apiVersion, kind, name); `uid` is '' when
+ * the dump has none (hand-made files), since only the owner's new UID is ever written. Every owner gets
+ * the dependent's namespace; the plan clears it for owners of cluster-scoped types.
+ */
 function ownerLinks(refs: unknown, namespace: string | undefined): OwnerLink[] {
   if (!Array.isArray(refs)) return [];
   const links: OwnerLink[] = [];
@@ -123,8 +127,8 @@ function ownerLinks(refs: unknown, namespace: string | undefined): OwnerLink[] {
     const apiVersion = str(r.apiVersion);
     const kind = str(r.kind);
     const name = str(r.name);
-    const uid = str(r.uid);
-    if (!apiVersion || !kind || !name || !uid) continue;
+    const uid = str(r.uid) ?? '';
+    if (!apiVersion || !kind || !name) continue;
     const link: OwnerLink = { apiVersion, kind, name, uid };
     if (typeof r.controller === 'boolean') link.controller = r.controller;
     if (typeof r.blockOwnerDeletion === 'boolean') link.blockOwnerDeletion = r.blockOwnerDeletion;

@@ -331,6 +331,27 @@ test('an object mapped onto one the dump also holds is skipped as a conflict; th
   );
 });
 
+test('an owner of a cluster-scoped type has no namespace in the planned owners', () => {
+  const p = plan(
+    [
+      item('v1', 'ConfigMap', 'c', {
+        namespace: 'a',
+        owners: [
+          { apiVersion: 'v1', kind: 'Namespace', name: 'a' },
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'parent' },
+        ],
+      }),
+    ],
+    {},
+    { namespaceMappings: new Map([['a', 'b']]) },
+  );
+  const c = p.steps.flatMap((s) => s.objects).find((o) => o.name === 'c');
+  assert.deepEqual(
+    c?.owners.map((o) => `${o.kind}/${o.namespace ?? '-'}/${o.name}`),
+    ['Namespace/-/a', 'ConfigMap/b/parent'],
+  );
+});
+
 test('the filters see the dumped namespace, not the mapped one', () => {
   const p = plan(
     [item('v1', 'ConfigMap', 'c', { namespace: 'a' })],

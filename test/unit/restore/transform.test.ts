@@ -76,7 +76,7 @@ test('server-set metadata, controller annotations and status are removed; last-a
   assert.equal(t.sourceNamespace, undefined);
 });
 
-test('ownerReferences are taken out into owners with the dependent namespace', () => {
+test('ownerReferences are taken out into owners with the dependent namespace; one that names no owner is dropped', () => {
   const t = transformForRestore(
     {
       apiVersion: 'apps/v1',
@@ -93,7 +93,8 @@ test('ownerReferences are taken out into owners with the dependent namespace', (
             controller: true,
             blockOwnerDeletion: true,
           },
-          { apiVersion: 'v1', kind: 'ConfigMap', name: 'incomplete' },
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'no-uid' },
+          { apiVersion: 'v1', kind: 'ConfigMap', uid: 'no-name' },
         ],
       },
     },
@@ -111,6 +112,7 @@ test('ownerReferences are taken out into owners with the dependent namespace', (
       blockOwnerDeletion: true,
       namespace: 'b',
     },
+    { apiVersion: 'v1', kind: 'ConfigMap', name: 'no-uid', uid: '', namespace: 'b' },
   ]);
 });
 
