@@ -377,3 +377,33 @@ test('storage classes are mapped for PVCs through the plan', () => {
   const pvc = p.steps.flatMap((s) => s.objects).find((o) => o.name === 'data');
   assert.deepEqual(pvc?.object.spec, { storageClassName: 'standard' });
 });
+
+test('a plan of 10k objects is computed quickly (time printed)', () => {
+  const items: DumpItem[] = [];
+  for (let i = 0; i < 2500; i++) {
+    const namespace = `ns-${i % 50}`;
+    const owner = (kind: string, name: string) => [{ apiVersion: 'apps/v1', kind, name, controller: true }];
+    items.push(
+      item('apps/v1', 'Deployment', `d${i}`, { namespace, resource: 'deployments.apps' }),
+      item('apps/v1', 'ReplicaSet', `d${i}-1`, {
+        namespace,
+        resource: 'replicasets.apps',
+        owners: owner('Deployment', `d${i}`),
+      }),
+      item('v1', 'Pod', `d${i}-1-x`, { namespace, resource: 'pods', owners: owner('ReplicaSet', `d${i}-1`) }),
+      item('v1', 'ConfigMap', `c${i}`, {
+        namespace,
+        resource: 'configmaps',
+        extra: { data: { k: 'v'.repeat(100) } },
+      }),
+    );
+  }
+  const start = performance.now();
+  const p = plan(items, {}, { namespaceMappings: new Map([['ns-1', 'other']]) });
+  console.log(`planRestore: 10000 objects in ${(performance.now() - start).toFixed(0)} ms`);
+  assert.equal(p.results.length, 2500);
+  assert.equal(
+    p.steps.reduce((n, s) => n + s.objects.length, 0),
+    7500 + 50,
+  );
+});
