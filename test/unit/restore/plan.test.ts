@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kubedumpFilter, type KubedumpFilterOptions } from '../../../src/api/kubedump-filter.ts';
 import { planRestore, type PlanInput } from '../../../src/restore/plan.ts';
+import { typesFromDump } from '../../../src/restore/types-from-dump.ts';
 import type { DumpItem } from '../../../src/restore/types.ts';
 import { TYPES, item, stepLines } from './fixtures.ts';
 
@@ -405,5 +406,38 @@ test('a plan of 10k objects is computed quickly (time printed)', () => {
   assert.equal(
     p.steps.reduce((n, s) => n + s.objects.length, 0),
     7500 + 50,
+  );
+});
+
+test('a namespaced object with no namespace in its file or path fails with NoNamespace', () => {
+  const p = plan([item('v1', 'ConfigMap', 'c')]);
+  assert.deepEqual(reasons(p), ['failed NoNamespace c']);
+  assert.deepEqual(p.steps, []);
+});
+
+test('a v1 custom resource resolves through the CRD in the dump and follows it', () => {
+  const crd = item('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', {
+    extra: {
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget' },
+        versions: [{ name: 'v1', served: true }],
+      },
+    },
+  });
+  const items = [crd, item('example.com/v1', 'Widget', 'w', NS)];
+  const p = planRestore({
+    items,
+    types: [...TYPES, ...typesFromDump(items)],
+    filter: kubedumpFilter({ includeClusterResources: true }),
+  });
+  assert.deepEqual(
+    p.steps.map((s) => [s.resources, s.waitEstablished ?? false]),
+    [
+      [['customresourcedefinitions.apiextensions.k8s.io'], true],
+      [['namespaces'], false],
+      [['widgets.example.com'], false],
+    ],
   );
 });
