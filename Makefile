@@ -49,3 +49,5 @@ bench: setup
 	$(RUN) node --disable-warning=ExperimentalWarning bench/operator.ts $(if $(COUNT),--count $(COUNT))
 	$(RUN) node --disable-warning=ExperimentalWarning bench/dump.ts --objects 1000
 	$(RUN) node --disable-warning=ExperimentalWarning bench/dump.ts --objects 10000
+	$(RUN) node --disable-warning=ExperimentalWarning bench/restore.ts --objects 1000
+	$(RUN) node --disable-warning=ExperimentalWarning bench/restore.ts --objects 10000 --runs 1
