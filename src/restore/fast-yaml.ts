@@ -6,6 +6,10 @@
 // keys, CR line ends, ...) is declined, and the caller parses the file with the general library instead.
 // Where it answers, it answers exactly what the `yaml` package (YAML 1.2 core schema) answers.
 
+/** A byte-order mark, CR and other control characters: rare in dumps, and left to the full parser. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNUSUAL = /[\u0000-\u0008\u000b-\u001f\u007f\ufeff]/;
+
 interface Line {
   indent: number;
   /** The line without its indentation. */
@@ -25,7 +29,7 @@ const decline = (): never => {
  * caller then uses a full YAML parser, which also reports errors).
  */
 export function parseFastYaml(text: string): { value: unknown } | undefined {
-  if (!text.endsWith('\n') || text.includes('\r')) return undefined;
+  if (!text.endsWith('\n') || UNUSUAL.test(text)) return undefined;
   const lines: Line[] = [];
   for (const raw of text.slice(0, -1).split('\n')) {
     let indent = 0;

@@ -202,6 +202,8 @@ test('what lies outside the subset is declined, never misread', () => {
     'a: 1\na: 2\n',
     '<<: {}\n',
     'a: 1\r\n',
+    '\ufeffa: 1\n',
+    'a: x\u0001y\n',
     'a: 1',
     '- - nested\n',
     '? complex\n: key\n',
