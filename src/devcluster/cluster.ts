@@ -54,6 +54,9 @@ const CONTROLLERS = [
   'serviceaccount-token-controller',
   'root-ca-certificate-publisher-controller',
   'pod-garbage-collector-controller',
+  // A PVC carries the protection finalizer from admission; without its controller the claim, and with it its
+  // namespace, is never deleted.
+  'persistentvolumeclaim-protection-controller',
 ];
 const WORKLOAD_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'endpointslice-controller'];
 
