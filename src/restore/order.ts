@@ -1,6 +1,6 @@
 // In which order the resource types of a restore are written (DESIGN §3, reference §5.6): CRDs; Namespaces;
 // the high-priority list; the other types so that owners come before their dependents and referenced objects
-// before what refers to them; the low-priority list last. Types with no ordering between them share a step,
+// before what refers to them; the low-priority list; admission webhooks and policies last of all. Types with no ordering between them share a step,
 // since a step's objects are written in parallel and each step boundary waits for the slowest write. Pure
 // and deterministic: the same input always gives the same steps.
 
@@ -34,6 +34,25 @@ export const LOW_PRIORITY: readonly string[] = [
   'apps.kappctrl.k14s.io',
   'packageinstalls.packaging.carvel.dev',
 ];
+
+/**
+ * Admission configuration, written after everything else (a Cairn rule; KubeStash orders it alphabetically): a
+ * webhook restored before the Deployment that serves it is running refuses, or with `failurePolicy: Ignore`
+ * silently skips, every later write it matches. Policies come before their bindings.
+ */
+export const ADMISSION_LAST: readonly (readonly string[])[] = [
+  [
+    'validatingadmissionpolicies.admissionregistration.k8s.io',
+    'mutatingadmissionpolicies.admissionregistration.k8s.io',
+  ],
+  [
+    'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+    'mutatingadmissionpolicybindings.admissionregistration.k8s.io',
+    'validatingwebhookconfigurations.admissionregistration.k8s.io',
+    'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+  ],
+];
+const ADMISSION = new Set(ADMISSION_LAST.flat());
 
 const WORKLOADS = [
   'pods',
@@ -143,10 +162,16 @@ export function orderTypes(
 
   // The rest: a reference edge that runs against the owner chain (b owns, transitively, a) is dropped.
   const low = LOW_PRIORITY.filter((id) => ids.has(id));
-  const rest = [...ids].filter((id) => !placed.has(id) && !low.includes(id)).sort(byName);
+  const rest = [...ids]
+    .filter((id) => !placed.has(id) && !low.includes(id) && !ADMISSION.has(id))
+    .sort(byName);
   const restRefs = refs.filter(([from, to]) => !reaches(owners, from, to));
   for (const layer of layers(rest, predecessors(owners, restRefs))) out.steps.push(layer);
   for (const id of low) out.steps.push([id]);
+  for (const group of ADMISSION_LAST) {
+    const step = group.filter((id) => ids.has(id)).sort(byName);
+    if (step.length > 0) out.steps.push(step);
+  }
   return out;
 }
 

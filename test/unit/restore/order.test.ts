@@ -198,3 +198,24 @@ test('the low-priority list comes last, one type per step, in its order', () => 
     ],
   );
 });
+
+test('admission webhooks and policies are written after every other type, even the low-priority list, and policies before their bindings', () => {
+  const { steps } = orderTypes([
+    'validatingwebhookconfigurations.admissionregistration.k8s.io',
+    'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+    'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+    'validatingadmissionpolicies.admissionregistration.k8s.io',
+    'clusters.cluster.x-k8s.io',
+    'deployments.apps',
+    'configmaps',
+  ]);
+  assert.deepEqual(steps.slice(-3), [
+    ['clusters.cluster.x-k8s.io'],
+    ['validatingadmissionpolicies.admissionregistration.k8s.io'],
+    [
+      'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+      'validatingadmissionpolicybindings.admissionregistration.k8s.io',
+      'validatingwebhookconfigurations.admissionregistration.k8s.io',
+    ],
+  ]);
+});
