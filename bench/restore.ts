@@ -429,7 +429,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `# the engine's plan: ${String(pure.planned)} objects to write in ${String(pure.steps)} steps (namespaces ` +
         `included), ${String(pure.decided)} decided without writing; read ${Number(pure.read).toFixed(0)} ms, ` +
-        `discover ${Number(pure.discover).toFixed(0)} ms, plan ${Number(pure.plan).toFixed(0)} ms\n`,
+        `discover ${Number(pure.discover).toFixed(0)} ms, plan ${Number(pure.plan).toFixed(0)} ms; peak RSS of reading and ` +
+        `planning alone ${mib(Number(pure.rss))}\n`,
     );
 
     const variants: [string, string, number | undefined][] = [
@@ -440,7 +441,10 @@ async function main(): Promise<void> {
     ];
     const measured = new Map<string, Record<string, unknown>[]>();
     for (let i = 0; i < runs; i++) {
-      for (const [label, mode, parallelism] of variants) {
+      // Each run starts one variant later: the cluster slows down over the create/delete cycles of a run
+      // (etcd's history grows until it is compacted), which must not always count against the same variant.
+      const order = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)];
+      for (const [label, mode, parallelism] of order) {
         const cpu0 = busy.map((p) => cpuSecondsOf(p.pid));
         const r = await spawnChild(mode, kubeconfig, root, parallelism);
         r.server = busy
@@ -467,7 +471,8 @@ async function main(): Promise<void> {
     const m = (label: string, k: string): number =>
       median((measured.get(label) ?? []).map((r) => Number(r[k])));
     const engineMs = m(variants[0]?.[0] ?? '', 'ms');
-    const ceilingMs = m(variants[2]?.[0] ?? '', 'ms');
+    // The ceiling is the faster of the two parallel creates: on a saturated server more in flight only queue.
+    const ceilingMs = Math.min(m(variants[2]?.[0] ?? '', 'ms'), m(variants[3]?.[0] ?? '', 'ms'));
     process.stdout.write(
       `\n| ${n} objects (${N} writes), median of ${runs} | wall | objects/s | peak RSS | CPU: restorer; server meanwhile | in the cluster after |\n` +
         `| --- | --- | --- | --- | --- | --- |\n`,
@@ -489,7 +494,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nkubectl: ${cli.nsMs.toFixed(0)} ms for ${namespaces.length} namespaces, ${perFile.toFixed(0)} ms per file\n` +
         `engine / kubectl: ${vsKubectl.toFixed(1)} × (goal ≥ 5: ${vsKubectl >= 5 ? 'met' : 'not met'})\n` +
-        `engine / ceiling: ${vsCeiling.toFixed(2)} × (goal ≥ 0.6: ${vsCeiling >= 0.6 ? 'met' : 'not met'})\n` +
+        `engine / ceiling (the faster parallel create): ${vsCeiling.toFixed(2)} × (goal ≥ 0.6: ${vsCeiling >= 0.6 ? 'met' : 'not met'})\n` +
         `engine results (last run): ${JSON.stringify(measured.get(variants[0]?.[0] ?? '')?.at(-1)?.counts)}; ` +
         `ceiling errors (last run): ${JSON.stringify(measured.get(variants[2]?.[0] ?? '')?.at(-1)?.errors)}\n` +
         `load average: ${load0.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end\n`,
