@@ -17,7 +17,8 @@ import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
-import { backupJob, ExecutorError, jobOutcome, jobServiceAccount } from './job.ts';
+import { ExecutorError, jobOutcome } from '../addon-job/task-job.ts';
+import { backupJob, jobServiceAccount } from './job.ts';
 import {
   backupDeadline,
   executorStep,

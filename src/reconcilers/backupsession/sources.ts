@@ -6,7 +6,8 @@ import type { Informer } from '../../kube/informer.ts';
 import type { Informers } from '../../controller/informers.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import type { Log } from '../../common/log.ts';
-import type { AddonObj, FunctionObj } from './job.ts';
+import type { FunctionObj } from '../addon-job/task-job.ts';
+import type { AddonObj } from './job.ts';
 import type { ConfigurationObject, SessionObject, SnapshotObject } from './plan.ts';
 import type { RetentionPolicyObject } from './retention-plan.ts';
 

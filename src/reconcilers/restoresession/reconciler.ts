@@ -15,7 +15,7 @@ import { Controller } from '../../controller/controller.ts';
 import { EventType, recordEvent } from '../../controller/events.ts';
 import { parseKey } from '../../controller/keys.ts';
 import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts';
-import { ExecutorError, jobOutcome } from '../backupsession/job.ts';
+import { ExecutorError, jobOutcome } from '../addon-job/task-job.ts';
 import { targetText } from '../backupconfiguration/plan.ts';
 import { TargetFinder } from '../backupconfiguration/target.ts';
 import { pauseBackups, releaseBackups } from './backups.ts';

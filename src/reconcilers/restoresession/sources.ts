@@ -6,7 +6,7 @@ import type { Informer } from '../../kube/informer.ts';
 import type { Informers } from '../../controller/informers.ts';
 import type { ControllerMetrics } from '../../controller/metrics.ts';
 import type { Log } from '../../common/log.ts';
-import type { FunctionObj } from '../backupsession/job.ts';
+import type { FunctionObj } from '../addon-job/task-job.ts';
 import type { RestoreAddonObj } from './job.ts';
 import type { BackupConfigurationObj } from './pause.ts';
 import type { RepositoryObj, RestoreSessionObject, SnapshotObj } from './plan.ts';

@@ -3,13 +3,15 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import {
-  backupJob,
   executorImage,
   ExecutorError,
   jobOutcome,
+  type FunctionObj,
+} from '../../../../src/reconcilers/addon-job/task-job.ts';
+import {
+  backupJob,
   jobServiceAccount,
   type AddonObj,
-  type FunctionObj,
 } from '../../../../src/reconcilers/backupsession/job.ts';
 import type {
   ConfigurationObject,

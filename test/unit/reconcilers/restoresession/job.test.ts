@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import type { FunctionObj } from '../../../../src/reconcilers/backupsession/job.ts';
-import { ExecutorError } from '../../../../src/reconcilers/backupsession/job.ts';
+import { ExecutorError, type FunctionObj } from '../../../../src/reconcilers/addon-job/task-job.ts';
 import {
   missingFunctions,
   restoreJob,
@@ -206,6 +205,33 @@ void test('the Role lets the Job read its session and write its status, and read
   const foreign = objs.find((o) => o.object.kind === 'Role' && o.object.metadata?.namespace === 'storage-ns');
   assert.equal(foreign?.object.metadata?.name, 'restore-demo-rs');
   assert.equal(foreign?.object.metadata?.ownerReferences, undefined);
+});
+
+void test("with spec.dataSource.encryptionSecret set the Role grants it and the Repository's own encryption Secret, each by name in its namespace", () => {
+  const rs = session({
+    dataSource: { repository: 'repo', snapshot: 'latest', encryptionSecret: { name: 'session-enc' } },
+  });
+  const other = {
+    ...repository,
+    spec: { ...repository.spec, encryptionSecret: { name: 'repo-enc', namespace: 'keys' } },
+  };
+  const input = {
+    rs,
+    snapshot: 'snap-1',
+    repository: other,
+    serviceAccount: 'restorer',
+    managed: false,
+    storage,
+  };
+  const rules = restoreRules(input);
+  const secrets = (n: string) => rules.get(n)?.find((r) => r.resources[0] === 'secrets')?.resourceNames;
+  assert.deepEqual(secrets('demo'), ['session-enc']);
+  assert.deepEqual(secrets('keys'), ['repo-enc']);
+  const same = restoreRules({ ...input, repository });
+  assert.deepEqual(same.get('demo')?.find((r) => r.resources[0] === 'secrets')?.resourceNames, [
+    'enc',
+    'session-enc',
+  ]);
 });
 
 const bc = (

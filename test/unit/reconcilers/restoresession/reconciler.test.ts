@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { Condition } from '../../../../src/api/conditions.ts';
 import { KUBESTASH, K8S, type ResourceType } from '../../../../src/api/resource-type.ts';
 import type { KubeClient, KubeObject } from '../../../../src/kube/types.ts';
-import type { FunctionObj } from '../../../../src/reconcilers/backupsession/job.ts';
+import type { FunctionObj } from '../../../../src/reconcilers/addon-job/task-job.ts';
 import type { RestoreAddonObj } from '../../../../src/reconcilers/restoresession/job.ts';
 import {
   PAUSED_BY_ANNOTATION,
