@@ -54,6 +54,36 @@ export function storageSecretNames(storage: KubeObject | undefined): string[] {
   return names;
 }
 
+/**
+ * A Role holding each namespace's rules and a RoleBinding of it to `subject`, named and labelled by `meta`
+ * (the Role and its binding share a name), in the order they are applied (each Role before its binding).
+ */
+export function rolesAndBindings(
+  rules: Map<string, Rule[]>,
+  meta: (namespace: string) => NonNullable<KubeObject['metadata']> & { name: string },
+  subject: { kind: string; name: string; namespace: string },
+): RbacObject[] {
+  const out: RbacObject[] = [];
+  for (const [n, list] of rules) {
+    const m = meta(n);
+    out.push({
+      resource: K8S.roles,
+      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: m, rules: list },
+    });
+    out.push({
+      resource: K8S.roleBindings,
+      object: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: meta(n),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: m.name },
+        subjects: [subject],
+      },
+    });
+  }
+  return out;
+}
+
 /** The rules of the session's Job, by namespace. */
 export function sessionRules(i: RbacInput): Map<string, Rule[]> {
   const bc = i.configuration;
@@ -164,22 +194,7 @@ export function sessionRbac(i: RbacInput): RbacObject[] {
         },
       ]
     : [];
-  for (const [n, rules] of sessionRules(i)) {
-    out.push({
-      resource: K8S.roles,
-      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(n), rules },
-    });
-    out.push({
-      resource: K8S.roleBindings,
-      object: {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: meta(n),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: meta(n).name },
-        subjects: [subject],
-      },
-    });
-  }
+  out.push(...rolesAndBindings(sessionRules(i), meta, subject));
   if (!managed) return out;
   const scope = dumpScope(bc, i.spec);
   const readerRef = {

@@ -8,7 +8,7 @@ import { controllerReference } from '../../api/backup-names.ts';
 import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
+import { rolesAndBindings, storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
 import { restoreJobName, restoreLabels } from './job.ts';
 import { dataSourceNamespace } from './data-source.ts';
 import type { RepositoryObj, RestoreSessionObject } from './plan.ts';
@@ -81,10 +81,20 @@ export function restoreRules(i: RestoreRbacInput): Map<string, Rule[]> {
       }
     }
   }
-  const enc = i.rs.spec?.dataSource?.encryptionSecret ?? repo?.spec?.encryptionSecret;
-  if (enc?.name) {
-    const eNs = enc.namespace || (i.rs.spec?.dataSource?.encryptionSecret ? ns : dsNs);
-    add(eNs, { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [enc.name] });
+  // The task reads the Repository's own encryption Secret whenever it opens the repository, and the
+  // session's spec.dataSource.encryptionSecret as well when that is set: each is granted by name.
+  const encryption = [
+    { ref: repo?.spec?.encryptionSecret, defaultNs: dsNs },
+    { ref: i.rs.spec?.dataSource?.encryptionSecret, defaultNs: ns },
+  ];
+  for (const { ref, defaultNs } of encryption) {
+    if (!ref?.name) continue;
+    add(ref.namespace || defaultNs, {
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get'],
+      resourceNames: [ref.name],
+    });
   }
   return rules;
 }
@@ -125,22 +135,7 @@ export function restoreRbac(i: RestoreRbacInput): RbacObject[] {
       ]
     : [];
   const subject = { kind: 'ServiceAccount', name: i.serviceAccount, namespace: ns };
-  for (const [n, rules] of restoreRules(i)) {
-    out.push({
-      resource: K8S.roles,
-      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(n), rules },
-    });
-    out.push({
-      resource: K8S.roleBindings,
-      object: {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: meta(n),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: meta(n).name },
-        subjects: [subject],
-      },
-    });
-  }
+  out.push(...rolesAndBindings(restoreRules(i), meta, subject));
   return out;
 }
 

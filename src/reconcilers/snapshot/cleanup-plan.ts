@@ -8,7 +8,7 @@ import { ConditionStatus, type Condition, type ConditionUpdate } from '../../api
 import { validNameWithPrefixAndSuffix } from '../../api/names.ts';
 import { apiVersionOf, K8S, KUBESTASH } from '../../api/resource-type.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
+import { rolesAndBindings, storageSecretNames, type RbacObject, type Rule } from '../backupsession/rbac.ts';
 import { localStorageMounts } from '../storage-job/volumes.ts';
 
 export const SNAPSHOT_FINALIZER = 'kubestash.com/cleanup';
@@ -214,22 +214,13 @@ export function cleanupRbac(
       object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(ns) },
     },
   ];
-  for (const [n, rules] of cleanupRules(snapshot, repository, storage)) {
-    out.push({
-      resource: K8S.roles,
-      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(n), rules },
-    });
-    out.push({
-      resource: K8S.roleBindings,
-      object: {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: meta(n),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: meta(n).name },
-        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
-      },
-    });
-  }
+  out.push(
+    ...rolesAndBindings(cleanupRules(snapshot, repository, storage), meta, {
+      kind: 'ServiceAccount',
+      name: sa,
+      namespace: ns,
+    }),
+  );
   return out;
 }
 
