@@ -1,0 +1,450 @@
+// A restore Job killed in the middle of writing objects: its RestoreSession ends Failed with
+// RestoreIncomplete (RestoreExecutorTerminatedBeforeCompletion) and an Event, the objects written so far stay,
+// and a second RestoreSession of the same Snapshot finishes the work: it creates what is missing and skips
+// what exists, so every object of the backup exists exactly once and the ReplicaSet is owned by the
+// Deployment that exists now.
+// The pod runner runs the Job's container as a process group of this machine: the kill is made at a stable
+// point by freezing the group (SIGSTOP) as soon as the first restored ConfigMap is served, then killing it
+// (SIGKILL, which the task cannot clean up after), as a node that dies or an OOM kill would.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { K8S, KUBESTASH, type ResourceType } from '../../src/api/resource-type.ts';
+import type { Condition } from '../../src/api/conditions.ts';
+import { waitFor } from '../../src/devcluster/probe.ts';
+import type { KubeClient, KubeObject } from '../../src/kube/types.ts';
+import type { ObjectResult } from '../../src/restore/types.ts';
+import {
+  applyAll,
+  backupConfiguration,
+  firstSessionEnded,
+  localStorage,
+  retentionPolicy,
+  secret,
+  type Manifest,
+} from '../harness/backup-manifests.ts';
+import { clusterTest, waitForGone } from '../harness/cluster.ts';
+
+const PASSWORD = 'recovery-restic-password-7e2a';
+const SECRET_VALUES = ['db-password-3f9c81d2', 'api-token-b61e0c47', 'tls-key-material-92d5'];
+const CONFIG_MAPS = 300;
+const LABEL = 'cairn.test/seed';
+const SEED = 'restore-recovery';
+const FINAL = ['Succeeded', 'Failed', 'Unknown', 'Invalid'];
+
+const replicaSets: ResourceType = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'replicasets',
+  kind: 'ReplicaSet',
+  namespaced: true,
+};
+/** The types seeded, each listed by the seed label to count what the restores wrote. */
+const SEEDED: ResourceType[] = [
+  K8S.configMaps,
+  K8S.secrets,
+  K8S.serviceAccounts,
+  K8S.deployments,
+  replicaSets,
+];
+
+interface Objects {
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+interface RsStatus {
+  phase?: string;
+  conditions?: Condition[];
+  components?: Record<string, { phase?: string; error?: string; objects?: Objects }>;
+}
+type Rs = KubeObject & { status?: RsStatus };
+
+interface Proc {
+  pid: number;
+  pgid: number;
+  argv: string[];
+}
+
+/** The processes of this machine (those that exit while being read are left out). */
+function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(entry), pgid: Number(pgrp), argv });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** The process group the pod runner started for the `cairn kubedump restore` of RestoreSession `name`. */
+function restoreContainerGroup(namespace: string, name: string): number | undefined {
+  return processes().find(
+    (p) =>
+      p.pid === p.pgid &&
+      p.argv.includes('kubedump') &&
+      p.argv.includes('restore') &&
+      p.argv.includes(`--namespace=${namespace}`) &&
+      p.argv.includes(`--restoresession=${name}`),
+  )?.pgid;
+}
+
+const signalGroup = (pgid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // the group is gone
+  }
+};
+
+/**
+ * `<plural> <name>` of every object of the seeded types in `namespace`, sorted: the seeded ones and what the
+ * cluster makes in every namespace (ServiceAccount `default`, ConfigMap `kube-root-ca.crt`).
+ */
+async function namespaceNames(client: KubeClient, namespace: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const type of SEEDED) {
+    const list = await client.list(type, { namespace });
+    for (const o of list.items) names.push(`${type.plural} ${o.metadata?.name ?? ''}`);
+  }
+  return names.sort();
+}
+
+const isSeededConfigMap = (name: string): boolean => name.startsWith('configmaps settings-');
+
+/** Resolves once the cluster's controllers made ServiceAccount `default` and ConfigMap `kube-root-ca.crt`. */
+async function clusterMade(client: KubeClient, namespace: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (await client.find(K8S.serviceAccounts, 'default', namespace)) &&
+      (await client.find(K8S.configMaps, 'kube-root-ca.crt', namespace))
+        ? true
+        : undefined,
+    { what: `the ServiceAccount and root CA ConfigMap of ${namespace}`, timeoutMs: 30_000 },
+  );
+}
+
+/** 300 ConfigMaps, three Secrets, a ServiceAccount, a Deployment and the ReplicaSet it owns, in `app`. */
+async function seed(client: KubeClient, app: string): Promise<void> {
+  const labels = { [LABEL]: SEED };
+  const meta = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    namespace: app,
+    labels,
+    ...extra,
+  });
+  const create = (type: ResourceType, o: KubeObject) => client.create(type, o, { namespace: app });
+  for (let start = 0; start < CONFIG_MAPS; start += 25) {
+    const batch = [];
+    for (let i = start; i < Math.min(start + 25, CONFIG_MAPS); i++) {
+      const name = `settings-${String(i).padStart(3, '0')}`;
+      batch.push(
+        create(K8S.configMaps, { metadata: meta(name), data: { index: String(i), mode: 'restored' } }),
+      );
+    }
+    await Promise.all(batch);
+  }
+  for (const [i, value] of SECRET_VALUES.entries()) {
+    await create(K8S.secrets, { metadata: meta(`creds-${i}`), type: 'Opaque', stringData: { value } });
+  }
+  await create(K8S.serviceAccounts, { metadata: meta('app') });
+  const podLabels = { app: 'web', ...labels };
+  const deployment = await create(K8S.deployments, {
+    metadata: meta('web'),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: podLabels },
+        spec: { serviceAccountName: 'app', containers: [{ name: 'web', image: 'example.invalid/web:1' }] },
+      },
+    },
+  });
+  // The suite's cluster runs no Deployment controller: the ReplicaSet it would make is made here.
+  await create(replicaSets, {
+    metadata: meta('web-7d9c5b', {
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'web',
+          uid: deployment.metadata?.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    }),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web', 'pod-template-hash': '7d9c5b' } },
+      template: {
+        metadata: { labels: { ...podLabels, 'pod-template-hash': '7d9c5b' } },
+        spec: { serviceAccountName: 'app', containers: [{ name: 'web', image: 'example.invalid/web:1' }] },
+      },
+    },
+  });
+}
+
+function restoreSession(namespace: string, name: string, app: string): Manifest {
+  return [
+    KUBESTASH.restoreSessions,
+    {
+      apiVersion: 'core.kubestash.com/v1alpha1',
+      kind: 'RestoreSession',
+      metadata: { name, namespace },
+      spec: {
+        target: { apiGroup: '', kind: 'Namespace', name: app },
+        dataSource: { repository: 'app-repo', snapshot: 'latest' },
+        addon: {
+          name: 'kubedump-addon',
+          tasks: [{ name: 'manifest-restore', params: { IncludeNamespaces: app } }],
+          jobTemplate: { spec: { serviceAccountName: 'restorer' } },
+        },
+      },
+    },
+  ];
+}
+
+function sessionEnded(client: KubeClient, namespace: string, name: string): Promise<Rs> {
+  return waitFor(
+    async () => {
+      const rs = await client.find<Rs>(KUBESTASH.restoreSessions, name, namespace);
+      return FINAL.includes(rs?.status?.phase ?? '') ? rs : undefined;
+    },
+    { what: `RestoreSession ${namespace}/${name} to end`, timeoutMs: 90_000 },
+  );
+}
+
+/** The directories the pod runner kept for the pods of Job `job` in `namespace`. */
+function podDirs(dir: string, namespace: string, job: string): string[] {
+  const root = join(dir, 'pods', namespace);
+  return existsSync(root)
+    ? readdirSync(root)
+        .filter((pod) => pod.startsWith(`${job}-`))
+        .map((pod) => join(root, pod))
+    : [];
+}
+
+/** Every container log of the pods of Job `job`. */
+function jobLogs(dir: string, namespace: string, job: string): string {
+  const texts: string[] = [];
+  for (const pod of podDirs(dir, namespace, job)) {
+    const logs = join(pod, 'logs');
+    for (const f of existsSync(logs) ? readdirSync(logs) : [])
+      texts.push(readFileSync(join(logs, f), 'utf8'));
+  }
+  return texts.join('\n');
+}
+
+/** The results file the restore of Job `job` wrote in its scratch volume. */
+function jobResults(dir: string, namespace: string, job: string): ObjectResult[] {
+  const files = podDirs(dir, namespace, job)
+    .map((pod) => join(pod, 'volumes', 'kubestash-tmp-volume', 'restore', 'results.jsonl'))
+    .filter((f) => existsSync(f));
+  assert.equal(files.length, 1, `one results file of Job ${job}: ${files.join(', ')}`);
+  return readFileSync(files[0] ?? '', 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ObjectResult);
+}
+
+const condition = (rs: Rs, type: string) => rs.status?.conditions?.find((c) => c.type === type);
+
+clusterTest(
+  'a restore Job killed mid-way leaves its session Failed with RestoreIncomplete and the objects written so far; a second RestoreSession creates the rest, skips what exists, and leaves every object exactly once with its owner re-linked',
+  async ({ client, namespace, dir }, t) => {
+    const app = `${namespace}-app`;
+    const admin = `restorer-${namespace}`;
+    t.after(async () => {
+      await client.delete(K8S.namespaces, app).catch(() => undefined);
+      await client.delete(K8S.clusterRoleBindings, admin).catch(() => undefined);
+    });
+    const clock = performance.now();
+    const lap = (what: string) => t.diagnostic(`${what} at ${Math.round(performance.now() - clock)} ms`);
+
+    await client.create(K8S.namespaces, { metadata: { name: app } });
+    await seed(client, app);
+    await clusterMade(client, app);
+    const before = await namespaceNames(client, app);
+    // The seeded objects, and ServiceAccount default and ConfigMap kube-root-ca.crt.
+    assert.equal(before.length, CONFIG_MAPS + SECRET_VALUES.length + 3 + 2);
+    lap('seeded');
+
+    await applyAll(client, [
+      secret(namespace, 'enc', { RESTIC_PASSWORD: PASSWORD }),
+      localStorage(namespace, 'local', join(dir, 'restore-storage', namespace)),
+      retentionPolicy(namespace, 'keep', { successfulSnapshots: { last: 3 } }),
+      backupConfiguration({
+        namespace,
+        name: 'app',
+        target: app,
+        backends: { main: 'local' },
+        retentionPolicy: 'keep',
+        repositories: { 'app-repo': 'main' },
+        encryptionSecret: 'enc',
+        session: { name: 'frequent' },
+        params: { IncludeNamespaces: app },
+      }),
+      // The restore writes as the user's ServiceAccount, which is granted what it restores.
+      [
+        K8S.serviceAccounts,
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'restorer', namespace } },
+      ],
+      [
+        K8S.clusterRoleBindings,
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: admin },
+          subjects: [{ kind: 'ServiceAccount', name: 'restorer', namespace }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        },
+      ],
+    ]);
+    const backup = await firstSessionEnded(client, namespace);
+    assert.equal(backup.status?.phase, 'Succeeded', JSON.stringify(backup.status));
+    lap('backed up');
+
+    await client.delete(K8S.namespaces, app);
+    await waitForGone(`namespace ${app}`, () => client.get(K8S.namespaces, app), 90_000);
+    lap('namespace deleted');
+
+    // The first restore, frozen as soon as its first ConfigMap is served, then killed.
+    await applyAll(client, [restoreSession(namespace, 'first', app)]);
+    const pgid = await waitFor(() => restoreContainerGroup(namespace, 'first'), {
+      what: 'the restore container of RestoreSession first',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
+    let atKill: string[];
+    try {
+      await waitFor(
+        async () => {
+          const some = await client.list(K8S.configMaps, {
+            namespace: app,
+            labelSelector: `${LABEL}=${SEED}`,
+            limit: 1,
+          });
+          if (some.items.length === 0) return undefined;
+          signalGroup(pgid, 'SIGSTOP');
+          return true;
+        },
+        // A fixed short interval: the restore writes hundreds of objects a second.
+        { what: 'the first restored ConfigMap', timeoutMs: 60_000, intervalMs: 25, fixedInterval: true },
+      );
+      atKill = await namespaceNames(client, app);
+      signalGroup(pgid, 'SIGKILL');
+    } finally {
+      signalGroup(pgid, 'SIGCONT');
+    }
+    lap(`killed with ${atKill.length} of ${before.length} objects written`);
+    const writtenAtKill = atKill.filter(isSeededConfigMap).length;
+    assert.ok(
+      writtenAtKill > 0 && writtenAtKill < CONFIG_MAPS,
+      `${writtenAtKill} of ${CONFIG_MAPS} ConfigMaps`,
+    );
+
+    const failed = await sessionEnded(client, namespace, 'first');
+    lap('first session ended');
+    assert.equal(failed.status?.phase, 'Failed', JSON.stringify(failed.status));
+    const incomplete = condition(failed, 'RestoreIncomplete');
+    assert.equal(incomplete?.status, 'True', JSON.stringify(failed.status?.conditions));
+    assert.equal(incomplete?.reason, 'RestoreExecutorTerminatedBeforeCompletion');
+    assert.match(incomplete?.message ?? '', /create a new RestoreSession/);
+    const events = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(
+      K8S.events,
+      { namespace },
+    );
+    assert.ok(
+      events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'first'),
+      'a RestoreFailed Event for the first session',
+    );
+    await clusterMade(client, app);
+    const left = await namespaceNames(client, app);
+    assert.ok(left.length < before.length, `the killed restore did not finish: ${left.length}`);
+    for (const name of atKill) assert.ok(left.includes(name), `${name} written before the kill stays`);
+
+    // The second restore of the same Snapshot finishes the work.
+    await applyAll(client, [restoreSession(namespace, 'second', app)]);
+    const done = await sessionEnded(client, namespace, 'second');
+    lap('second session ended');
+    assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
+    const after = await namespaceNames(client, app);
+    assert.deepEqual(after, before, 'every object of the backup exists exactly once');
+
+    // Every object of the namespace is decided once: what the killed restore wrote (or the cluster made
+    // again) is skipped as existing, the rest is created, and the cluster's own root CA is left to it.
+    const results = jobResults(dir, namespace, 'restore-second');
+    const key = (r: ObjectResult) => `${r.resource.split('.')[0] ?? ''} ${r.name}`;
+    const inApp = results.filter((r) => r.namespace === app);
+    assert.deepEqual(
+      inApp.map(key).sort(),
+      before,
+      'each object of the dump in the namespace is decided once',
+    );
+    for (const r of inApp) {
+      const existed = left.includes(key(r));
+      const expected =
+        key(r) === 'configmaps kube-root-ca.crt'
+          ? ['skipped', 'ClusterManaged']
+          : existed
+            ? ['skipped', 'AlreadyExists']
+            : ['created', undefined];
+      assert.deepEqual([r.outcome, r.reason], expected, `${key(r)} (${existed ? 'existed' : 'missing'})`);
+    }
+    const [namespaceResult, ...others] = results.filter((r) => r.namespace !== app);
+    assert.deepEqual(others, [], 'only the Namespace itself is outside it');
+    assert.deepEqual(
+      [namespaceResult?.resource, namespaceResult?.name, namespaceResult?.outcome, namespaceResult?.reason],
+      ['namespaces', app, 'skipped', 'AlreadyExists'],
+    );
+    const count = (o: ObjectResult['outcome'], reason?: string) =>
+      results.filter((r) => r.outcome === o && (reason === undefined || r.reason === reason)).length;
+    assert.deepEqual(done.status?.components?.manifest?.objects, {
+      created: count('created'),
+      updated: 0,
+      unchanged: 0,
+      skipped: count('skipped'),
+      failed: 0,
+    });
+    // What the dump holds that a restore writes: the namespace's objects but the root CA, and the Namespace.
+    assert.equal(count('created') + count('skipped', 'AlreadyExists'), before.length - 1 + 1);
+    assert.equal(count('created'), before.length - left.length);
+    lap(`the second restore created ${count('created')} and skipped ${count('skipped')}`);
+
+    const web = await client.get(K8S.deployments, 'web', app);
+    const rsObj = await client.get(replicaSets, 'web-7d9c5b', app);
+    assert.deepEqual(
+      rsObj.metadata?.ownerReferences?.map((o) => [o.kind, o.name, o.uid]),
+      [['Deployment', 'web', web.metadata?.uid]],
+    );
+
+    // No Secret value or password in the sessions' status, the Events, the Jobs' logs or the results file.
+    const texts = {
+      statuses: JSON.stringify([failed.status, done.status]),
+      events: JSON.stringify([
+        (await client.list(K8S.events, { namespace })).items,
+        (await client.list(K8S.events, { namespace: app })).items,
+      ]),
+      logs: jobLogs(dir, namespace, 'restore-first') + jobLogs(dir, namespace, 'restore-second'),
+      results: JSON.stringify(results),
+    };
+    assert.ok(texts.logs.includes('restore started'), 'the Jobs logged');
+    for (const [where, text] of Object.entries(texts)) {
+      for (const value of [PASSWORD, ...SECRET_VALUES]) {
+        const b64 = Buffer.from(value).toString('base64');
+        assert.ok(!text.includes(value) && !text.includes(b64), `a secret value in the ${where}`);
+      }
+    }
+  },
+  240_000,
+);
