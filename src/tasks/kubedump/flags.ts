@@ -234,15 +234,23 @@ export function parseDumpFlags(values: FlagValues): DumpRequest {
       labelSelector: selector.selector(),
       includeDependants: get('include-dependants').bool(false),
     },
-    v2: {
-      includeNamespaces: get('include-namespaces').list(namespaceProblem),
-      excludeNamespaces: get('exclude-namespaces').list(namespaceProblem),
-      includeResources: get('include-resources').list(resourceProblem),
-      excludeResources: get('exclude-resources').list(resourceProblem),
-      includeClusterResources: get('include-cluster-resources').bool(false),
-      andLabelSelectors: get('and-label-selectors').list(labelTokenProblem),
-      orLabelSelectors: get('or-label-selectors').list(labelTokenProblem),
-    },
+    v2: readV2Options(get),
+  };
+}
+
+/**
+ * The second-generation filter flags (shared by backup and restore), each validated and at its default when
+ * not set; `get` reads one flag of the command's table.
+ */
+export function readV2Options(get: (name: string) => FlagReader): V2Options {
+  return {
+    includeNamespaces: get('include-namespaces').list(namespaceProblem),
+    excludeNamespaces: get('exclude-namespaces').list(namespaceProblem),
+    includeResources: get('include-resources').list(resourceProblem),
+    excludeResources: get('exclude-resources').list(resourceProblem),
+    includeClusterResources: get('include-cluster-resources').bool(false),
+    andLabelSelectors: get('and-label-selectors').list(labelTokenProblem),
+    orLabelSelectors: get('or-label-selectors').list(labelTokenProblem),
   };
 }
 
