@@ -2,6 +2,7 @@
 // in ./repo/ (workspace → operations → src/repository and src/restic).
 import { Command } from 'commander';
 import { kubeClient } from '../kube/connect.ts';
+import { kubeconfigOptions, resticOptions } from './repo/connection-options.ts';
 import { keyText } from '../repository/objects.ts';
 import { SecretBook } from '../repository/secret-book.ts';
 import { RepoCliError } from './repo/errors.ts';
@@ -22,7 +23,7 @@ interface CommonFlags {
 }
 
 function common(cmd: Command): Command {
-  return cmd
+  cmd
     .argument('<repository>', 'name of the Repository (storage.kubestash.com)')
     .option(
       '-n, --namespace <ns>',
@@ -32,18 +33,12 @@ function common(cmd: Command): Command {
       '--component <path>',
       'only this component: its path (repository/v1/<session>/<component>), <session>/<component> or name',
     )
-    .option('-o, --output <format>', 'table or json', 'table')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
-    .option(
-      '--restic <path>',
-      "the restic binary (default: restic on PATH, else the one 'make setup' builds)",
-    )
-    .option(
-      '--local-root <dir>',
-      'local BackupStorage only: the directory on this machine holding what the backup pods see at spec.storage.local.mountPath',
-    )
-    .option('--lock-wait <duration>', 'how long to wait for a lock held by someone else', '10s');
+    .option('-o, --output <format>', 'table or json', 'table');
+  return resticOptions(kubeconfigOptions(cmd)).option(
+    '--lock-wait <duration>',
+    'how long to wait for a lock held by someone else',
+    '10s',
+  );
 }
 
 /** Reads the cluster, runs `operation` on the selected components, prints its result, sets the exit code. */

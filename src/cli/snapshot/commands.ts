@@ -3,6 +3,7 @@
 // `-n`, `--kubeconfig` and `--context`. Flags are declared and validated here (flags.ts); what each command
 // does is loaded when it runs (download.ts, view.ts, restore.ts), so `--help` stays light.
 import type { Command } from 'commander';
+import { kubeconfigOptions, resticOptions } from '../repo/connection-options.ts';
 import type { ConnectionFlags, RunContext } from './context.ts';
 import {
   checkSnapshotName,
@@ -46,21 +47,11 @@ const defaultRunner: Runner = async (flags, work) => (await import('./context.ts
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function connection(cmd: Command): Command {
-  return cmd
-    .option(
-      '-n, --namespace <namespace>',
-      "the Snapshot's namespace (default: the kubeconfig context's, else default)",
-    )
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
-    .option(
-      '--restic <path>',
-      "the restic binary (default: restic on PATH, else the one 'make setup' builds)",
-    )
-    .option(
-      '--local-root <dir>',
-      'local BackupStorage only: the directory on this machine holding what the backup pods see at spec.storage.local.mountPath',
-    );
+  cmd.option(
+    '-n, --namespace <namespace>',
+    "the Snapshot's namespace (default: the kubeconfig context's, else default)",
+  );
+  return resticOptions(kubeconfigOptions(cmd));
 }
 
 function filters(cmd: Command): Command {
