@@ -65,11 +65,14 @@ export async function pauseBackups(
 export interface ReleaseOptions {
   /** Namespaces other than the session's holding its Role and RoleBinding, to delete. */
   foreignRoles?: { namespaces: readonly string[]; name: string };
+  /** Leave the finalizer for `dropResumeFinalizer` (when a status write comes in between). */
+  keepFinalizer?: boolean;
 }
 
 /**
  * Resumes the configurations this session paused (only those: the annotation names it), deletes its Roles
- * in other namespaces when asked, and drops the finalizer. Nothing is written when nothing is left to do.
+ * in other namespaces when asked, and, unless `keepFinalizer`, drops the finalizer. Nothing is written when
+ * nothing is left to do.
  */
 export async function releaseBackups(
   client: KubeClient,
@@ -89,6 +92,11 @@ export async function releaseBackups(
     await client.delete(K8S.roleBindings, o.foreignRoles?.name ?? '', { namespace: n });
     await client.delete(K8S.roles, o.foreignRoles?.name ?? '', { namespace: n });
   }
+  if (!o.keepFinalizer) await dropResumeFinalizer(client, rs);
+}
+
+/** Removes the finalizer that keeps the session until its backups are resumed; nothing when it is not there. */
+export async function dropResumeFinalizer(client: KubeClient, rs: RestoreSessionObject): Promise<void> {
   const finalizers = rs.metadata?.finalizers ?? [];
   if (!finalizers.includes(RESUME_FINALIZER)) return;
   await client.patch(

@@ -18,7 +18,7 @@ import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts
 import { ExecutorError, jobOutcome } from '../addon-job/task-job.ts';
 import { targetText } from '../backupconfiguration/plan.ts';
 import { TargetFinder } from '../backupconfiguration/target.ts';
-import { pauseBackups, releaseBackups } from './backups.ts';
+import { dropResumeFinalizer, pauseBackups, releaseBackups } from './backups.ts';
 import { missingFunctions, restoreJob, restoreJobName, restoreServiceAccount } from './job.ts';
 import { pausedBy } from './pause.ts';
 import {
@@ -149,6 +149,12 @@ export class RestoreSessionReconciler implements Reconciler {
         const untilDeadline = deadline ? Date.parse(deadline) - now.getTime() + 1_000 : WAIT_RECHECK_MS;
         return { requeueAfterMs: Math.max(1_000, Math.min(WAIT_RECHECK_MS, untilDeadline)) };
       }
+      // The cache may predate this session's own status write and the Job's deletion: a live read makes
+      // sure no second Job is made for a restore whose Job was already ensured (and then deleted).
+      const live = await client.get<RestoreSessionObject>(KUBESTASH.restoreSessions, name, namespace, signal);
+      if (isConditionTrue(live.status?.conditions, C.RestoreExecutorEnsured)) {
+        return { requeueAfterMs: 1_000 };
+      }
       const paused = await pauseBackups(client, rs, src.configurations.list());
       rs = paused.rs;
       base.pausedBackups = mergeRefs(base.pausedBackups, paused.paused);
@@ -246,7 +252,10 @@ export class RestoreSessionReconciler implements Reconciler {
     }
   }
 
-  /** Writes the final status, resumes what the session paused, removes its foreign Roles, and says so. */
+  /**
+   * Resumes what the session paused and removes its foreign Roles, then writes the final status (so a
+   * finished restore never shows backups still paused), drops the finalizer, and says so.
+   */
   async #finish(
     rs: RestoreSessionObject,
     state: Base & { steps: Step[] },
@@ -254,10 +263,12 @@ export class RestoreSessionReconciler implements Reconciler {
     now: Date,
   ): Promise<void> {
     const { client, sources: src } = this.#o;
-    const written = await this.#write(rs, { ...state, finished: true }, now);
-    await releaseBackups(client, written.rs, src.configurations.list(), {
+    await releaseBackups(client, rs, src.configurations.list(), {
       foreignRoles: { namespaces: foreignNamespaces({ ...rbacInput, rs }), name: foreignRoleName(rs) },
+      keepFinalizer: true,
     });
+    const written = await this.#write(rs, { ...state, finished: true }, now);
+    await dropResumeFinalizer(client, written.rs);
     const status = written.status;
     const failed = status.phase !== 'Succeeded';
     const why =
