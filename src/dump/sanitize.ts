@@ -55,7 +55,7 @@ function cleanMetadata(o: JsonObject, droppedAnnotations: readonly string[]): vo
  * them fill in again (`dnsPolicy`, `nodeName`, `terminationGracePeriodSeconds`, a `serviceAccountName` of
  * "default", each container's `terminationMessagePath`).
  */
-function cleanPodSpec(spec: unknown): void {
+export function cleanPodSpec(spec: unknown): void {
   if (!isObject(spec)) return;
   delete spec.dnsPolicy;
   delete spec.nodeName;

@@ -13,7 +13,7 @@
 // CRD conversion webhooks' `service.namespace`; Ingress and Gateway API cross-namespace references;
 // `secretRef.namespace`-style fields of custom resources.
 import { isObject, str, type JsonObject } from '../common/json.ts';
-import { V2_DROPPED_ANNOTATIONS } from '../dump/sanitize.ts';
+import { cleanPodSpec, V2_DROPPED_ANNOTATIONS } from '../dump/sanitize.ts';
 import type { ResourceType } from '../api/resource-type.ts';
 import type { OwnerLink } from './types.ts';
 
@@ -195,21 +195,13 @@ function serviceRules(spec: JsonObject): void {
 }
 
 /**
- * The pod rules of reference §5.3 (what the scheduler, kubelet and defaulting fill in again: `nodeName`,
- * `dnsPolicy`, `terminationGracePeriodSeconds`, a "default" `serviceAccountName`, each container's
- * `terminationMessagePath`), plus `ephemeralContainers`, which the API refuses on create.
+ * The pod rules of reference §5.3, as the dump applies them (`cleanPodSpec`: what the scheduler, kubelet and
+ * defaulting fill in again), plus `ephemeralContainers`, which the API refuses on create.
  */
 function podRules(spec: JsonObject | undefined): void {
   if (!spec) return;
-  delete spec.nodeName;
-  delete spec.dnsPolicy;
-  delete spec.terminationGracePeriodSeconds;
+  cleanPodSpec(spec);
   delete spec.ephemeralContainers;
-  if (spec.serviceAccountName === 'default') delete spec.serviceAccountName;
-  for (const list of [spec.containers, spec.initContainers]) {
-    if (!Array.isArray(list)) continue;
-    for (const c of list) if (isObject(c)) delete c.terminationMessagePath;
-  }
 }
 
 /** Labels the Job controller puts on its selector and template, naming the source Job's UID. */
