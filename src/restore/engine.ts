@@ -60,26 +60,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     durationMs: Math.round(performance.now() - t0),
   });
 
-  const [discovery, tree] = await Promise.all([discover(client, { signal }), readTree(options.root)]);
-  for (const p of tree.problems) {
-    emit({
-      // The v2 layout names the resource in the top directory; the v1 layouts cannot say it for a bad file.
-      resource: tree.layout === 'v2' && p.file.includes('/') ? p.file.split('/')[0]! : '',
-      name: p.file,
-      outcome: 'failed',
-      reason: 'UnreadableFile',
-      message: `${p.file}: ${p.message}`,
-    });
-  }
-  const dumpedTypes = typesFromDump(tree.items);
-  const plan = planRestore({
-    items: tree.items,
-    types: [...discovery.resources.filter((r) => r.preferred && !r.plural.includes('/')), ...dumpedTypes],
-    filter: options.filter,
-    ...(options.restorePVs !== undefined && { restorePVs: options.restorePVs }),
-    ...(options.storageClassMappings && { storageClassMappings: options.storageClassMappings }),
-    ...(options.namespaceMappings && { namespaceMappings: options.namespaceMappings }),
-  });
+  // The tree's items are only needed to plan; read and planned apart, they are freed before the writes.
+  const { discovery, plan, dumpedTypes } = await readAndPlan(options, emit);
   plan.results.forEach(emit);
   let typeOf = kindIndex(discovery, dumpedTypes);
   const book = new OwnerBook(client, (g, k) => typeOf(g, k), signal);
@@ -182,4 +164,35 @@ async function writeAll(
     out[i] = await applyObject(ctx, p);
   });
   return out;
+}
+
+/** Discovery and the tree, read side by side, then the plan; the tree's problems are emitted as failed. */
+async function readAndPlan(
+  options: RestoreOptions,
+  emit: (r: ObjectResult) => void,
+): Promise<{ discovery: Discovery; plan: ReturnType<typeof planRestore>; dumpedTypes: ResourceType[] }> {
+  const [discovery, tree] = await Promise.all([
+    discover(options.client, { signal: options.signal }),
+    readTree(options.root),
+  ]);
+  for (const p of tree.problems) {
+    emit({
+      // The v2 layout names the resource in the top directory; the v1 layouts cannot say it for a bad file.
+      resource: tree.layout === 'v2' && p.file.includes('/') ? p.file.split('/')[0]! : '',
+      name: p.file,
+      outcome: 'failed',
+      reason: 'UnreadableFile',
+      message: `${p.file}: ${p.message}`,
+    });
+  }
+  const dumpedTypes = typesFromDump(tree.items);
+  const plan = planRestore({
+    items: tree.items,
+    types: [...discovery.resources.filter((r) => r.preferred && !r.plural.includes('/')), ...dumpedTypes],
+    filter: options.filter,
+    ...(options.restorePVs !== undefined && { restorePVs: options.restorePVs }),
+    ...(options.storageClassMappings && { storageClassMappings: options.storageClassMappings }),
+    ...(options.namespaceMappings && { namespaceMappings: options.namespaceMappings }),
+  });
+  return { discovery, plan, dumpedTypes };
 }
