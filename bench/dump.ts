@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kubedumpFilter } from '../src/api/kubedump-filter.ts';
-import { K8S, type ResourceType } from '../src/api/resource-type.ts';
+import { K8S } from '../src/api/resource-type.ts';
 import { dump, type DumpResult } from '../src/dump/dump.ts';
 import { forEachLimit } from '../src/dump/pool.ts';
 import { planTypes } from '../src/dump/select.ts';
 import { kubeClient } from '../src/kube/connect.ts';
 import { discover } from '../src/kube/discovery.ts';
-import type { KubeClient, KubeObject } from '../src/kube/types.ts';
+import type { KubeClient } from '../src/kube/types.ts';
+import { installCrd, synthetic } from './synthetic-cluster.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,136 +36,9 @@ const { values: args } = parseArgs({
 const PAGE_SIZE = Number(args['page-size']);
 const PREFIX = 'bench-dump-';
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same cluster. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The custom resource of the mix, served by a CRD the seed creates first. */
-const WIDGETS: ResourceType = {
-  group: 'bench.cairn.test',
-  version: 'v1',
-  plural: 'widgets',
-  kind: 'Widget',
-  namespaced: true,
-};
-
-/**
- * N objects across N/100 namespaces: ConfigMaps of 100 B to 8 KiB (45 %), Secrets (15 %), Services (10 %),
- * Deployments (10 %), ServiceAccounts (7 %), RoleBindings (6 %) and custom resources of a CRD (7 %).
- */
-function synthetic(n: number, seed: number): { namespaces: string[]; objects: [ResourceType, KubeObject][] } {
-  const rnd = prng(seed);
-  const nsCount = Math.max(1, Math.round(n / 100));
-  const namespaces = Array.from({ length: nsCount }, (_, i) => `${PREFIX}${i}`);
-  const objects: [ResourceType, KubeObject][] = [];
-  for (let i = 0; i < n; i++) {
-    const namespace = namespaces[i % nsCount] ?? '';
-    const name = `o-${i}`;
-    const labels = { app: `app-${Math.floor(rnd() * 20)}`, tier: rnd() < 0.5 ? 'web' : 'db' };
-    const pick = rnd();
-    if (pick < 0.45) {
-      const size = Math.floor(100 + rnd() ** 3 * 8000);
-      objects.push([
-        K8S.configMaps,
-        { metadata: { name, namespace, labels }, data: { payload: 'x'.repeat(size) } },
-      ]);
-    } else if (pick < 0.6) {
-      objects.push([
-        K8S.secrets,
-        { metadata: { name, namespace, labels }, stringData: { password: `pw-${i}` } },
-      ]);
-    } else if (pick < 0.7) {
-      objects.push([
-        K8S.services,
-        {
-          metadata: { name, namespace, labels },
-          spec: { selector: labels, ports: [{ port: 80 + (i % 100) }] },
-        },
-      ]);
-    } else if (pick < 0.8) {
-      objects.push([
-        K8S.deployments,
-        {
-          metadata: { name, namespace, labels },
-          spec: {
-            replicas: 0,
-            selector: { matchLabels: labels },
-            template: {
-              metadata: { labels },
-              spec: {
-                containers: [
-                  {
-                    name: 'app',
-                    image: `registry.example/app-${labels.app}:1.${i % 10}`,
-                    env: [{ name: 'MODE', value: labels.tier }],
-                    resources: { requests: { cpu: '10m', memory: '32Mi' } },
-                  },
-                ],
-              },
-            },
-          },
-        },
-      ]);
-    } else if (pick < 0.87) {
-      objects.push([K8S.serviceAccounts, { metadata: { name, namespace, labels } }]);
-    } else if (pick < 0.93) {
-      objects.push([
-        K8S.roleBindings,
-        {
-          metadata: { name, namespace, labels },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-          subjects: [{ kind: 'ServiceAccount', name: 'default', namespace }],
-        },
-      ]);
-    } else {
-      objects.push([
-        WIDGETS,
-        {
-          apiVersion: 'bench.cairn.test/v1',
-          kind: 'Widget',
-          metadata: { name, namespace, labels },
-          spec: { size: Math.floor(rnd() * 100), color: rnd() < 0.5 ? 'red' : 'blue' },
-        },
-      ]);
-    }
-  }
-  return { namespaces, objects };
-}
-
 async function seedCluster(client: KubeClient, n: number, seed: number): Promise<string[]> {
-  const { namespaces, objects } = synthetic(n, seed);
-  await client.create(K8S.customResourceDefinitions, {
-    metadata: { name: 'widgets.bench.cairn.test' },
-    spec: {
-      group: WIDGETS.group,
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  });
-  const { waitFor } = await import('../src/devcluster/probe.ts');
-  await waitFor(
-    async () =>
-      (await client.list(WIDGETS, { namespace: 'default', limit: 1 }).catch(() => undefined))
-        ? true
-        : undefined,
-    { what: 'the Widget CRD to be served', timeoutMs: 60_000 },
-  );
+  const { namespaces, objects } = synthetic(n, seed, PREFIX);
+  await installCrd(client);
   for (const name of namespaces) await client.create(K8S.namespaces, { metadata: { name } });
   await forEachLimit(objects, 16, async ([r, o]) => {
     await client.create(r, o);

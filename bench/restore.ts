@@ -21,12 +21,13 @@ import { forEachLimit } from '../src/dump/pool.ts';
 import { errorClass } from '../src/kube/errors.ts';
 import { kubeClient } from '../src/kube/connect.ts';
 import { discover } from '../src/kube/discovery.ts';
-import type { KubeClient, KubeObject } from '../src/kube/types.ts';
+import type { KubeClient } from '../src/kube/types.ts';
 import { restore } from '../src/restore/engine.ts';
 import { planRestore } from '../src/restore/plan.ts';
 import { readTree } from '../src/restore/read-tree.ts';
 import { typesFromDump } from '../src/restore/types-from-dump.ts';
 import type { PlannedObject } from '../src/restore/types.ts';
+import { installCrd, synthetic } from './synthetic-cluster.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,150 +43,6 @@ const { values: args } = parseArgs({
 });
 const PREFIX = 'bench-restore-';
 const run = promisify(execFile);
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same objects. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The custom resource of the mix; its CRD stays installed (the cluster's, not the restore's). */
-const GADGETS: ResourceType = {
-  group: 'bench.cairn.test',
-  version: 'v1',
-  plural: 'gadgets',
-  kind: 'Gadget',
-  namespaced: true,
-};
-
-type Make = (name: string, namespace: string, labels: Record<string, string>, i: number) => KubeObject;
-
-/**
- * The mix of bench/dump.ts, by share of the objects: ConfigMaps of 100 B to 8 KiB (45 %), Secrets (15 %),
- * Services (10 %), Deployments with no replicas (10 %), ServiceAccounts (7 %), RoleBindings (6 %), custom
- * resources (7 %).
- */
-function mix(rnd: () => number): [number, ResourceType, Make][] {
-  return [
-    [
-      0.45,
-      K8S.configMaps,
-      (name, namespace, labels) => ({
-        metadata: { name, namespace, labels },
-        data: { payload: 'x'.repeat(Math.floor(100 + rnd() ** 3 * 8000)) },
-      }),
-    ],
-    [
-      0.15,
-      K8S.secrets,
-      (name, namespace, labels, i) => ({
-        metadata: { name, namespace, labels },
-        stringData: { password: `pw-${i}` },
-      }),
-    ],
-    [
-      0.1,
-      K8S.services,
-      (name, namespace, labels, i) => ({
-        metadata: { name, namespace, labels },
-        spec: { selector: labels, ports: [{ port: 80 + (i % 100) }] },
-      }),
-    ],
-    [
-      0.1,
-      K8S.deployments,
-      (name, namespace, labels, i) => ({
-        metadata: { name, namespace, labels },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'app',
-                  image: `registry.example/${labels.app ?? 'app'}:1.${i % 10}`,
-                  env: [{ name: 'MODE', value: labels.tier ?? '' }],
-                  resources: { requests: { cpu: '10m', memory: '32Mi' } },
-                },
-              ],
-            },
-          },
-        },
-      }),
-    ],
-    [0.07, K8S.serviceAccounts, (name, namespace, labels) => ({ metadata: { name, namespace, labels } })],
-    [
-      0.06,
-      K8S.roleBindings,
-      (name, namespace, labels) => ({
-        metadata: { name, namespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace }],
-      }),
-    ],
-    [
-      0.07,
-      GADGETS,
-      (name, namespace, labels) => ({
-        apiVersion: 'bench.cairn.test/v1',
-        kind: 'Gadget',
-        metadata: { name, namespace, labels },
-        spec: { size: Math.floor(rnd() * 100), color: rnd() < 0.5 ? 'red' : 'blue' },
-      }),
-    ],
-  ];
-}
-
-/** N objects across N/100 namespaces, the same for the same seed. */
-function synthetic(n: number, seed: number): { namespaces: string[]; objects: [ResourceType, KubeObject][] } {
-  const rnd = prng(seed);
-  const kinds = mix(rnd);
-  const namespaces = Array.from({ length: Math.max(1, Math.round(n / 100)) }, (_, i) => `${PREFIX}${i}`);
-  const objects: [ResourceType, KubeObject][] = [];
-  for (let i = 0; i < n; i++) {
-    const namespace = namespaces[i % namespaces.length] ?? '';
-    const labels = { app: `app-${Math.floor(rnd() * 20)}`, tier: rnd() < 0.5 ? 'web' : 'db' };
-    let pick = rnd();
-    const kind = kinds.find(([share]) => (pick -= share) < 0) ?? kinds[kinds.length - 1];
-    if (kind) objects.push([kind[1], kind[2](`o-${i}`, namespace, labels, i)]);
-  }
-  return { namespaces, objects };
-}
-
-async function installCrd(client: KubeClient): Promise<void> {
-  await client.create(K8S.customResourceDefinitions, {
-    metadata: { name: `${GADGETS.plural}.${GADGETS.group}` },
-    spec: {
-      group: GADGETS.group,
-      scope: 'Namespaced',
-      names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  });
-  const { waitFor } = await import('../src/devcluster/probe.ts');
-  await waitFor(
-    async () =>
-      (await client.list(GADGETS, { namespace: 'default', limit: 1 }).catch(() => undefined))
-        ? true
-        : undefined,
-    { what: 'the Gadget CRD to be served', timeoutMs: 60_000 },
-  );
-}
 
 const peakRss = (): number => {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -402,7 +259,7 @@ async function main(): Promise<void> {
     const client = kubeClient({ kubeconfig });
     const busy = env.cluster.processes.filter((p) => /apiserver|etcd/.test(p.name));
     await installCrd(client);
-    const { namespaces, objects } = synthetic(n, Number(args.seed));
+    const { namespaces, objects } = synthetic(n, Number(args.seed), PREFIX);
     let t = performance.now();
     for (const name of namespaces) await client.create(K8S.namespaces, { metadata: { name } });
     await forEachLimit(objects, 16, async ([r, o]) => {
