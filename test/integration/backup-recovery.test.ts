@@ -30,31 +30,7 @@ import {
 } from '../harness/backup-setup.ts';
 import { clusterTest, waitForGone } from '../harness/cluster.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
-
-interface Proc {
-  pid: number;
-  pgid: number;
-  state: string;
-  argv: string[];
-}
-
-/** The processes of this machine (those that exit while being read are left out). */
-function processes(): Proc[] {
-  const out: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(entry), pgid: Number(pgrp), state: state ?? '', argv });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+import { processes, type Proc } from '../harness/processes.ts';
 
 /** The process group the pod runner started for the backup container of `namespace` (its own group). */
 function backupContainerGroup(namespace: string): number | undefined {

@@ -22,8 +22,10 @@ import {
   retentionPolicy,
   secret,
   type Manifest,
+  restorerAccount,
 } from '../harness/backup-manifests.ts';
 import { clusterTest, waitForGone } from '../harness/cluster.ts';
+import { processes } from '../harness/processes.ts';
 
 const PASSWORD = 'recovery-restic-password-7e2a';
 const SECRET_VALUES = ['db-password-3f9c81d2', 'api-token-b61e0c47', 'tls-key-material-92d5'];
@@ -61,30 +63,6 @@ interface RsStatus {
   components?: Record<string, { phase?: string; error?: string; objects?: Objects }>;
 }
 type Rs = KubeObject & { status?: RsStatus };
-
-interface Proc {
-  pid: number;
-  pgid: number;
-  argv: string[];
-}
-
-/** The processes of this machine (those that exit while being read are left out). */
-function processes(): Proc[] {
-  const out: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(entry), pgid: Number(pgrp), argv });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 /** The process group the pod runner started for the `cairn kubedump restore` of RestoreSession `name`. */
 function restoreContainerGroup(namespace: string, name: string): number | undefined {
@@ -295,20 +273,7 @@ clusterTest(
         params: { IncludeNamespaces: app },
       }),
       // The restore writes as the user's ServiceAccount, which is granted what it restores.
-      [
-        K8S.serviceAccounts,
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'restorer', namespace } },
-      ],
-      [
-        K8S.clusterRoleBindings,
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'ClusterRoleBinding',
-          metadata: { name: admin },
-          subjects: [{ kind: 'ServiceAccount', name: 'restorer', namespace }],
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        },
-      ],
+      ...restorerAccount(namespace, 'restorer', admin),
     ]);
     const backup = await firstSessionEnded(client, namespace);
     assert.equal(backup.status?.phase, 'Succeeded', JSON.stringify(backup.status));
