@@ -202,3 +202,23 @@ export async function runSession(
   assert.equal(phaseOf(ended), 'Succeeded', `BackupSession ${name} ended ${phaseOf(ended)}`);
   return ended;
 }
+
+/**
+ * ServiceAccount `name` of `namespace`, bound cluster-wide to `cluster-admin` by ClusterRoleBinding `binding`:
+ * the account a restore Job runs as, allowed to write what it restores (as KubeStash's guides grant it).
+ */
+export function restorerAccount(namespace: string, name: string, binding: string): Manifest[] {
+  return [
+    [K8S.serviceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }],
+    [
+      K8S.clusterRoleBindings,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: binding },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      },
+    ],
+  ];
+}

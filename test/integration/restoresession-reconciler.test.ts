@@ -16,6 +16,7 @@ import {
   localStorage,
   retentionPolicy,
   secret,
+  restorerAccount,
 } from '../harness/backup-manifests.ts';
 import { clusterTest, type ClusterContext } from '../harness/cluster.ts';
 
@@ -454,20 +455,7 @@ clusterTest(
         session: { name: 'frequent' },
       }),
       // The restore writes what it restores as the user's ServiceAccount, as KubeStash's guides grant it.
-      [
-        K8S.serviceAccounts,
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'restorer', namespace } },
-      ],
-      [
-        K8S.clusterRoleBindings,
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'ClusterRoleBinding',
-          metadata: { name: admin },
-          subjects: [{ kind: 'ServiceAccount', name: 'restorer', namespace }],
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        },
-      ],
+      ...restorerAccount(namespace, 'restorer', admin),
     ]);
     const backup = await firstSessionEnded(client, namespace);
     assert.equal(backup.status?.phase, 'Succeeded');
