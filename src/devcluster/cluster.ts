@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { binaryPaths, requireBinary } from './toolchain.ts';
 import { startProcess, tailFile, type ManagedProcess } from './processes.ts';
-import { defaultPortPicker, StartupError, withPortRetry, type PortPicker } from './ports.ts';
+import { defaultPortPicker, pickPorts, StartupError, withPortRetry, type PortPicker } from './ports.ts';
 import { probe, waitFor } from './probe.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { acquireDirLock, lockHolder, type DirLock } from './lock.ts';
@@ -121,8 +121,12 @@ export class DevCluster {
 
     // A port found free can be taken before the component binds it: such a start is retried on fresh ports.
     const { etcdUrl, etcdClientPort, etcdPeerPort } = await withPortRetry(async (attempt) => {
-      const etcdClientPort = await pick('etcd-client', attempt === 0 ? previous?.etcdClientPort : undefined);
-      const etcdPeerPort = await pick('etcd-peer', attempt === 0 ? previous?.etcdPeerPort : undefined);
+      const ports = await pickPorts(pick, [
+        { role: 'etcd-client', previous: attempt === 0 ? previous?.etcdClientPort : undefined },
+        { role: 'etcd-peer', previous: attempt === 0 ? previous?.etcdPeerPort : undefined },
+      ]);
+      const etcdClientPort = ports['etcd-client'];
+      const etcdPeerPort = ports['etcd-peer'];
       const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
       log(`starting etcd on ${etcdUrl}`);
       const etcd = this.#start('etcd', etcdBin, [
@@ -274,7 +278,8 @@ export class DevCluster {
       const msg = err instanceof Error ? err.message : String(err);
       const exited = p.hasExited();
       if (exited) this.#procs = this.#procs.filter((q) => q !== p);
-      const tail = tailFile(p.logFile, 30);
+      // Only this run's output: an earlier attempt's lost port must not make a different failure look alike.
+      const tail = tailFile(p.logFile, 30, p.logOffset);
       throw new StartupError(p.name, `${msg}; last lines of ${p.logFile}:\n${tail}`, exited, tail, {
         cause: err,
       });

@@ -37,6 +37,32 @@ export type PortPicker = (role: string, previous?: number) => Promise<number>;
 
 export const defaultPortPicker: PortPicker = (_role, previous) => reusePort(previous);
 
+/** How many times pickPorts asks again for a role whose port another role of the same start already has. */
+const DISTINCT_TRIES = 8;
+
+/**
+ * Picks one port per role for a single start, each different from the others. A picker that checks each
+ * port alone can hand the same one out twice (the kernel may offer a port again as soon as the probe that
+ * found it closes), and a component given one port for two listeners fails as if another process held it.
+ */
+export async function pickPorts<R extends string>(
+  pick: PortPicker,
+  requests: readonly { role: R; previous?: number | undefined }[],
+): Promise<Record<R, number>> {
+  const ports = {} as Record<R, number>;
+  const taken = new Set<number>();
+  for (const { role, previous } of requests) {
+    let port = await pick(role, previous);
+    for (let i = 1; taken.has(port); i++) {
+      if (i >= DISTINCT_TRIES) throw new Error(`no port for ${role} apart from the ones already picked`);
+      port = await pick(role, undefined);
+    }
+    taken.add(port);
+    ports[role] = port;
+  }
+  return ports;
+}
+
 /**
  * The messages with which the components we start report a port someone else holds: Go's
  * `bind: address already in use` (etcd, kube-apiserver, fake-gcs-server), Node's `EADDRINUSE` (Azurite) and

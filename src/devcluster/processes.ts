@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 
 export interface Exit {
   code: number | null;
@@ -11,6 +11,8 @@ export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
   readonly logFile: string;
+  /** Where this process's output begins in logFile (earlier runs' output comes before it). */
+  readonly logOffset: number;
   /** Settles when the process has exited, however it ended. */
   readonly exited: Promise<Exit>;
   readonly hasExited: () => boolean;
@@ -34,6 +36,7 @@ export interface StartOptions {
  */
 export function startProcess(opts: StartOptions): ManagedProcess {
   const fd = openSync(opts.logFile, 'a');
+  const logOffset = fstatSync(fd).size;
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', opts.command, ...opts.args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
@@ -65,6 +68,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     name: opts.name,
     pid,
     logFile: opts.logFile,
+    logOffset,
     exited,
     hasExited: () => done,
     async stop(graceMs = 10_000) {
@@ -79,10 +83,13 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   };
 }
 
-/** The last lines of a log file, for error messages that point at the cause. */
-export function tailFile(path: string, lines = 40): string {
+/**
+ * The last lines of a log file, for error messages that point at the cause; with `fromByte`, only of what
+ * was written from there on (one run's output in a log that several runs append to).
+ */
+export function tailFile(path: string, lines = 40, fromByte = 0): string {
   if (!existsSync(path)) return `(no log at ${path})`;
-  const text = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const text = readFileSync(path).subarray(fromByte).toString('utf8').trimEnd().split('\n');
   return text.slice(-lines).join('\n');
 }
 

@@ -20,6 +20,7 @@ import {
   StartupError,
   withPortRetry,
   type PortPicker,
+  pickPorts,
 } from '../../src/devcluster/ports.ts';
 import { probe, waitFor } from '../../src/devcluster/probe.ts';
 import { binaryPaths, requireBinary } from '../../src/devcluster/toolchain.ts';
@@ -216,8 +217,10 @@ async function launch<T extends Emulator>(
   const pick = o.pickPort ?? defaultPortPicker;
   return withPortRetry(
     async () => {
-      const ports: Record<string, number> = {};
-      for (const role of roles) ports[role] = await pick(role);
+      const ports = await pickPorts(
+        pick,
+        roles.map((role) => ({ role })),
+      );
       const { r, make } = build(ports);
       try {
         await r.start();

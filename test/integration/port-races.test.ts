@@ -65,9 +65,11 @@ void test(
       assert.deepEqual(held.handedTo, ['etcd-client', 'apiserver']);
       assert.notEqual(info.etcdClientPort, held.port);
       assert.notEqual(info.apiserverPort, held.port);
+      // Each component lost the held port once; a fresh port can, rarely, be lost again to another process
+      // on this machine, and that start is retried too, so the count per component is at least one.
       const retried = lines.filter((l) => /could not bind its port .*starting it on fresh ports/.test(l));
       assert.deepEqual(
-        retried.map((l) => l.split(' ')[0]),
+        [...new Set(retried.map((l) => l.split(' ')[0]))],
         ['etcd', 'kube-apiserver'],
         lines.join('\n'),
       );
@@ -93,6 +95,6 @@ for (const [name, start, role] of [
     const emulator = await start(t, { pickPort: held.picker([role]), onPortLost: (m) => lost.push(m) });
     assert.deepEqual(held.handedTo, [role]);
     assert.notEqual(emulator.port, held.port);
-    assert.equal(lost.length, 1, `one lost start reported: ${lost.join('; ')}`);
+    assert.ok(lost.length >= 1, `the lost start is reported: ${lost.join('; ')}`);
   });
 }

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
 import {
   freePort,
+  pickPorts,
   portTaken,
   retryOnFreshPorts,
   reusePort,
@@ -92,5 +93,26 @@ describe('port races', () => {
       await close(server);
     }
     assert.equal(await reusePort(port), port, 'a released port is reused');
+  });
+  test('the ports of one start are distinct even when the picker offers the same port twice', async () => {
+    const offers = [5000, 5000, 5000, 5001, 5001, 5002];
+    const asked: [string, number | undefined][] = [];
+    const ports = await pickPorts(
+      (role, previous) => {
+        asked.push([role, previous]);
+        return Promise.resolve(offers.shift() ?? 0);
+      },
+      [{ role: 'client', previous: 5000 }, { role: 'peer', previous: 5000 }, { role: 'metrics' }],
+    );
+    assert.deepEqual(ports, { client: 5000, peer: 5001, metrics: 5002 });
+    assert.deepEqual(
+      asked[2],
+      ['peer', undefined],
+      'a repeated port is asked for again without the previous one',
+    );
+    await assert.rejects(
+      pickPorts(() => Promise.resolve(7), [{ role: 'a' }, { role: 'b' }]),
+      /no port for b apart from the ones already picked/,
+    );
   });
 });
