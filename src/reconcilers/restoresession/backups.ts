@@ -1,13 +1,14 @@
-// The writes around the backups a RestoreSession pauses: the finalizer that keeps the session until it has
-// resumed them, the pause itself, and the release when the session ends or is deleted (resume what it
-// paused, remove the Roles it made in other namespaces, drop the finalizer). Each write is idempotent.
+// The writes around what a RestoreSession holds outside itself: the finalizer that keeps the session until
+// it has let go, the pause of the target's backups, and the release when the session ends or is deleted
+// (resume what it paused, remove the Roles it made in other namespaces, drop the finalizer). Each write is
+// idempotent.
 import { KUBESTASH, K8S } from '../../api/resource-type.ts';
 import type { KubeClient } from '../../kube/types.ts';
 import {
   pausedBy,
   pausePatch,
   PAUSED_BY_ANNOTATION,
-  RESUME_FINALIZER,
+  RELEASE_FINALIZER,
   resumePatch,
   sessionId,
   toPause,
@@ -19,24 +20,26 @@ const MERGE = { type: 'merge' as const };
 
 /**
  * Pauses the configurations backing up the target that are not paused yet, after adding the finalizer (so
- * that a deletion cannot leave them paused). Returns the session as last written and the configurations it
- * has paused, including earlier ones.
+ * that a deletion cannot leave them paused). The finalizer is added as well when `foreignRoles` says the
+ * Job's identity will have Roles in other namespaces, so that a deletion removes them too. Returns the
+ * session as last written and the configurations it has paused, including earlier ones.
  */
 export async function pauseBackups(
   client: KubeClient,
   rs: RestoreSessionObject,
   configurations: readonly BackupConfigurationObj[],
+  o: { foreignRoles?: boolean } = {},
 ): Promise<{ rs: RestoreSessionObject; paused: TypedRef[] }> {
   const pending = toPause(rs, configurations);
   let current = rs;
   const finalizers = rs.metadata?.finalizers ?? [];
-  if (pending.length > 0 && !finalizers.includes(RESUME_FINALIZER)) {
+  if ((pending.length > 0 || o.foreignRoles) && !finalizers.includes(RELEASE_FINALIZER)) {
     current = await client.patch<RestoreSessionObject>(
       KUBESTASH.restoreSessions,
       rs.metadata?.name ?? '',
       {
         metadata: {
-          finalizers: [...finalizers, RESUME_FINALIZER],
+          finalizers: [...finalizers, RELEASE_FINALIZER],
           resourceVersion: rs.metadata?.resourceVersion,
         },
       },
@@ -65,7 +68,7 @@ export async function pauseBackups(
 export interface ReleaseOptions {
   /** Namespaces other than the session's holding its Role and RoleBinding, to delete. */
   foreignRoles?: { namespaces: readonly string[]; name: string };
-  /** Leave the finalizer for `dropResumeFinalizer` (when a status write comes in between). */
+  /** Leave the finalizer for `dropReleaseFinalizer` (when a status write comes in between). */
   keepFinalizer?: boolean;
 }
 
@@ -92,19 +95,19 @@ export async function releaseBackups(
     await client.delete(K8S.roleBindings, o.foreignRoles?.name ?? '', { namespace: n });
     await client.delete(K8S.roles, o.foreignRoles?.name ?? '', { namespace: n });
   }
-  if (!o.keepFinalizer) await dropResumeFinalizer(client, rs);
+  if (!o.keepFinalizer) await dropReleaseFinalizer(client, rs);
 }
 
-/** Removes the finalizer that keeps the session until its backups are resumed; nothing when it is not there. */
-export async function dropResumeFinalizer(client: KubeClient, rs: RestoreSessionObject): Promise<void> {
+/** Removes the finalizer that keeps the session until it has released what it holds; nothing when absent. */
+export async function dropReleaseFinalizer(client: KubeClient, rs: RestoreSessionObject): Promise<void> {
   const finalizers = rs.metadata?.finalizers ?? [];
-  if (!finalizers.includes(RESUME_FINALIZER)) return;
+  if (!finalizers.includes(RELEASE_FINALIZER)) return;
   await client.patch(
     KUBESTASH.restoreSessions,
     rs.metadata?.name ?? '',
     {
       metadata: {
-        finalizers: finalizers.filter((f) => f !== RESUME_FINALIZER),
+        finalizers: finalizers.filter((f) => f !== RELEASE_FINALIZER),
         resourceVersion: rs.metadata?.resourceVersion,
       },
     },

@@ -9,8 +9,11 @@ import type { RestoreSessionObject, TypedRef } from './plan.ts';
 /** The annotation on a BackupConfiguration paused by a RestoreSession: `<namespace>/<name>` of the session. */
 export const PAUSED_BY_ANNOTATION = 'restore.cairn.dev/paused-by';
 
-/** Finalizer that keeps a session that paused backups until it has resumed them. */
-export const RESUME_FINALIZER = 'restore.cairn.dev/resume-backups';
+/**
+ * Finalizer that keeps a session until it has released what it holds outside itself: the backups it paused
+ * (to resume) and its Roles in other namespaces (which no owner reference can remove).
+ */
+export const RELEASE_FINALIZER = 'restore.cairn.dev/release';
 
 export interface BackupConfigurationObj extends KubeObject {
   spec?: { target?: TypedRef; paused?: boolean };

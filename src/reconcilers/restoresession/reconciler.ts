@@ -18,7 +18,7 @@ import type { Reconciler, ReconcileResult } from '../../controller/reconciler.ts
 import { ExecutorError, jobOutcome } from '../addon-job/task-job.ts';
 import { targetText } from '../backupconfiguration/plan.ts';
 import { TargetFinder } from '../backupconfiguration/target.ts';
-import { dropResumeFinalizer, pauseBackups, releaseBackups } from './backups.ts';
+import { dropReleaseFinalizer, pauseBackups, releaseBackups } from './backups.ts';
 import { missingFunctions, restoreJob, restoreJobName, restoreServiceAccount } from './job.ts';
 import { pausedBy } from './pause.ts';
 import {
@@ -76,7 +76,9 @@ export class RestoreSessionReconciler implements Reconciler {
     let rs = src.sessions.get(name, namespace);
     if (!rs) return;
     if (rs.metadata?.deletionTimestamp || isRestoreCompleted(rs.status?.phase)) {
-      await releaseBackups(client, rs, src.configurations.list());
+      // A session deleted while its Job ran still has Roles in other namespaces; a finished one removed them.
+      const release = rs.metadata?.deletionTimestamp ? { foreignRoles: this.#foreignRoles(rs) } : {};
+      await releaseBackups(client, rs, src.configurations.list(), release);
       return;
     }
     const invalid = invalidReason(rs);
@@ -155,7 +157,9 @@ export class RestoreSessionReconciler implements Reconciler {
       if (isConditionTrue(live.status?.conditions, C.RestoreExecutorEnsured)) {
         return { requeueAfterMs: 1_000 };
       }
-      const paused = await pauseBackups(client, rs, src.configurations.list());
+      const paused = await pauseBackups(client, rs, src.configurations.list(), {
+        foreignRoles: foreignNamespaces(rbacInput).length > 0,
+      });
       rs = paused.rs;
       base.pausedBackups = mergeRefs(base.pausedBackups, paused.paused);
       try {
@@ -218,6 +222,24 @@ export class RestoreSessionReconciler implements Reconciler {
     if (deadline) return { requeueAfterMs: Math.max(1_000, Date.parse(deadline) - now.getTime() + 1_000) };
   }
 
+  /**
+   * The Roles the session's Job was given in other namespaces, named from what the cache holds now: the
+   * Repository, its BackupStorage and the Secrets named in the session and the Repository.
+   */
+  #foreignRoles(rs: RestoreSessionObject): { namespaces: string[]; name: string } {
+    const src = this.#o.sources;
+    const dsNs = dataSourceNamespace(rs);
+    const input: RestoreRbacInput = {
+      rs,
+      snapshot: resolvedSnapshotName(rs.status) || (rs.spec?.dataSource?.snapshot ?? ''),
+      repository: src.repositories.get(rs.spec?.dataSource?.repository ?? '', dsNs),
+      serviceAccount: '',
+      managed: false,
+      storage: (n, s) => src.storages.get(s, n),
+    };
+    return { namespaces: foreignNamespaces(input), name: foreignRoleName(rs) };
+  }
+
   /** The Job's identity, then the Job; a Job left by an earlier run of this key is read instead. */
   async #createJob(
     rs: RestoreSessionObject,
@@ -268,7 +290,7 @@ export class RestoreSessionReconciler implements Reconciler {
       keepFinalizer: true,
     });
     const written = await this.#write(rs, { ...state, finished: true }, now);
-    await dropResumeFinalizer(client, written.rs);
+    await dropReleaseFinalizer(client, written.rs);
     const status = written.status;
     const failed = status.phase !== 'Succeeded';
     const why =

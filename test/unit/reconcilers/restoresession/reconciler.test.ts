@@ -9,7 +9,7 @@ import type { FunctionObj } from '../../../../src/reconcilers/addon-job/task-job
 import type { RestoreAddonObj } from '../../../../src/reconcilers/restoresession/job.ts';
 import {
   PAUSED_BY_ANNOTATION,
-  RESUME_FINALIZER,
+  RELEASE_FINALIZER,
   type BackupConfigurationObj,
 } from '../../../../src/reconcilers/restoresession/pause.ts';
 import type {
@@ -94,7 +94,10 @@ function setup(o: { rs: RestoreSessionObject; fresh?: RestoreSessionObject; serv
       const body = verb === 'patchStatus' ? rest[2] : verb === 'patch' ? rest[1] : rest[0];
       calls.push({ verb, resource, ...(name ? { name } : {}), body });
       if (verb === 'patchStatus') return Promise.resolve({ ...o.rs, status: body });
-      if (verb === 'patch') return Promise.resolve({ ...o.rs, ...(body as object) });
+      if (verb === 'patch') {
+        const patch = body as KubeObject;
+        return Promise.resolve({ ...o.rs, ...patch, metadata: { ...o.rs.metadata, ...patch.metadata } });
+      }
       return Promise.resolve(body);
     };
   const client = {
@@ -166,7 +169,7 @@ void test('a Job the cache has not seen yet but the server has does not end the 
 
 void test('a Job gone from cache and server before the components reported ends the restore Failed and resumes the backups it paused', async () => {
   const rs = session({ conditions: [ensured], components: { manifest: { phase: 'Running' } } }, [
-    RESUME_FINALIZER,
+    RELEASE_FINALIZER,
   ]);
   const { calls, sources, reconciler } = setup({ rs });
   (sources.configurations as FakeInformer<BackupConfigurationObj>).put({
@@ -223,6 +226,51 @@ void test('a finished session is not written again', async () => {
   await reconciler.reconcile('demo/rs');
   assert.deepEqual(
     calls.filter((c) => c.verb !== 'get' && c.verb !== 'find'),
+    [],
+  );
+});
+
+/** The Repository of `session()` with its BackupStorage in another namespace, so the Job needs a Role there. */
+function storageElsewhere(sources: RestoreSessionSources): void {
+  (sources.repositories as FakeInformer<RepositoryObj>).put({
+    metadata: { name: 'repo', namespace: 'demo' },
+    spec: { storageRef: { name: 's3', namespace: 'stash' } },
+  });
+}
+
+void test('a session whose Job needs Roles in other namespaces takes the finalizer before they are made', async () => {
+  const { calls, sources, reconciler } = setup({ rs: session() });
+  storageElsewhere(sources);
+  await reconciler.reconcile('demo/rs');
+  const finalizer = calls.findIndex(
+    (c) =>
+      c.verb === 'patch' &&
+      c.resource === KUBESTASH.restoreSessions &&
+      (c.body as { metadata?: { finalizers?: string[] } }).metadata?.finalizers?.includes(RELEASE_FINALIZER),
+  );
+  const foreignRole = calls.findIndex(
+    (c) =>
+      c.verb === 'apply' &&
+      c.resource === K8S.roles &&
+      (c.body as KubeObject).metadata?.namespace === 'stash',
+  );
+  assert.ok(foreignRole >= 0, 'a Role in the storage namespace is applied');
+  assert.ok(finalizer >= 0 && finalizer < foreignRole, 'the finalizer comes first');
+});
+
+void test('a session deleted while its Job runs removes its Roles in other namespaces and lets go', async () => {
+  const rs = session({ conditions: [ensured], components: { manifest: { phase: 'Running' } } }, [
+    RELEASE_FINALIZER,
+  ]);
+  rs.metadata = { ...rs.metadata, deletionTimestamp: '2026-01-01T00:04:00Z' };
+  const { calls, sources, reconciler } = setup({ rs });
+  storageElsewhere(sources);
+  await reconciler.reconcile('demo/rs');
+  const deletes = calls.filter((c) => c.verb === 'delete').map((c) => `${c.resource.plural}/${c.name}`);
+  assert.deepEqual(deletes, ['rolebindings/restore-demo-rs', 'roles/restore-demo-rs']);
+  const finalizerPatch = calls.find((c) => c.verb === 'patch' && c.resource === KUBESTASH.restoreSessions);
+  assert.deepEqual(
+    (finalizerPatch?.body as { metadata?: { finalizers?: string[] } }).metadata?.finalizers,
     [],
   );
 });
