@@ -2,6 +2,7 @@
 // admission webhooks, so each resource is listed and watched once whatever number of readers it has. The
 // set starts them together, says which are not synced yet (readiness), and stops them together.
 import { qualifiedName, type ResourceType } from '../api/resource-type.ts';
+import { isNotFound } from '../kube/errors.ts';
 import { createInformer, type Informer, type InformerOptions } from '../kube/informer.ts';
 import type { KubeClient, KubeObject } from '../kube/types.ts';
 import { errorText } from '../common/redact.ts';
@@ -49,6 +50,20 @@ interface Entry {
   spec: InformerSelection;
   informer: Informer<KubeObject>;
   indexNames: Set<string>;
+  /** Why the informer's last LIST or watch failed (kept after a sync, but only read while unsynced). */
+  lastError?: string;
+}
+
+/**
+ * What an informer's failure means to the person installing Cairn. A 404 on a LIST is a resource the API
+ * server does not serve, which for Cairn's own Kinds means their CustomResourceDefinitions are missing.
+ */
+export function informerFailure(s: InformerSelection, err: unknown): string {
+  if (isNotFound(err)) {
+    const { group, version, plural } = s.resource;
+    return `the API server does not serve ${group ? `${group}/` : ''}${version} ${plural}: install its CustomResourceDefinition (Cairn's are in deploy/crds) and the operator picks it up on its next try`;
+  }
+  return errorText(err);
 }
 
 export class Informers {
@@ -91,15 +106,26 @@ export class Informers {
     const what = describeInformer(spec);
     const informer = this.#create<T>(this.#client, {
       ...spec,
-      onError: (err) => this.#log.warn(LogMessage.informerFailed, { resource: what, err: errorText(err) }),
+      // The entry exists by the time an informer reports: none runs before it is started below or later.
+      onError: (err) => this.#failed(entry, what, err),
     });
-    this.#entries.set(id, {
+    const entry: Entry = {
       spec,
       informer,
       indexNames: new Set(Object.keys(spec.indexes ?? {})),
-    });
+    };
+    this.#entries.set(id, entry);
     if (this.#started) informer.start();
     return informer;
+  }
+
+  /** Logs an informer's failure; a missing CRD fails every retry alike, so it is said once per reason. */
+  #failed(entry: Entry, what: string, err: unknown): void {
+    const why = informerFailure(entry.spec, err);
+    if (!isNotFound(err) || why !== entry.lastError) {
+      this.#log.warn(LogMessage.informerFailed, { resource: what, err: why });
+    }
+    entry.lastError = why;
   }
 
   /** Starts every informer made so far (and every one made later). */
@@ -111,7 +137,18 @@ export class Informers {
 
   /** The informers whose first LIST has not completed, described. */
   unsynced(): string[] {
-    return [...this.#entries.values()].filter((e) => !e.informer.synced).map((e) => describeInformer(e.spec));
+    return this.#unsynced().map((e) => describeInformer(e.spec));
+  }
+
+  /** The unsynced informers whose tries have failed, each with the last reason: what readiness reports. */
+  failures(): string[] {
+    return this.#unsynced()
+      .filter((e) => e.lastError !== undefined)
+      .map((e) => `${describeInformer(e.spec)}: ${e.lastError ?? ''}`);
+  }
+
+  #unsynced(): Entry[] {
+    return [...this.#entries.values()].filter((e) => !e.informer.synced);
   }
 
   get synced(): boolean {

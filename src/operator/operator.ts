@@ -172,7 +172,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const notReadyReason = (): string | undefined => {
     if (stopping) return 'stopping';
     const unsynced = informers.unsynced();
-    if (unsynced.length > 0) return `the informers of ${unsynced.join(', ')} are not synced yet`;
+    if (unsynced.length > 0) {
+      const failures = informers.failures();
+      return `the informers of ${unsynced.join(', ')} are not synced yet${failures.length > 0 ? ` (${failures.join('; ')})` : ''}`;
+    }
     if (!webhook) return 'no serving certificate yet';
     return serving.notReadyReason();
   };
