@@ -28,12 +28,12 @@ import {
   BUCKET,
   GCS_KEY,
   GUIDES,
-  guideWorld,
   type Guide,
   type GuideWorld,
   type Obj,
   type Outcome,
 } from '../harness/kubestash-guides.ts';
+import { guideWorld } from '../harness/kubestash-guide-world.ts';
 import { startFakeGcs, startMinio, type FakeGcsServer, type MinioServer } from '../harness/objectstores.ts';
 import { startSecondCluster } from '../harness/second-cluster.ts';
 

@@ -21,7 +21,6 @@ import {
   BUCKET,
   DOCS,
   GUIDES,
-  guideWorld,
   renamed,
   resourceOf,
   type Guide,
@@ -29,6 +28,7 @@ import {
   type Obj,
   type Outcome,
 } from '../harness/kubestash-guides.ts';
+import { guideWorld } from '../harness/kubestash-guide-world.ts';
 import { startMinio, type MinioServer } from '../harness/objectstores.ts';
 
 const PASSWORD = `guides-restore-password-${randomBytes(8).toString('hex')}`;
