@@ -130,13 +130,18 @@ clusterTest(
     assert.equal(incomplete?.status, 'True', JSON.stringify(failed.status?.conditions));
     assert.equal(incomplete?.reason, 'RestoreExecutorTerminatedBeforeCompletion');
     assert.match(incomplete?.message ?? '', /create a new RestoreSession/);
-    const events = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(
-      K8S.events,
-      { namespace },
-    );
-    assert.ok(
-      events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'first'),
-      'a RestoreFailed Event for the first session',
+    // The Event is recorded just after the final status is written: it is waited for, not read once.
+    await waitFor(
+      async () => {
+        const events = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(
+          K8S.events,
+          { namespace },
+        );
+        return events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'first')
+          ? true
+          : undefined;
+      },
+      { what: 'a RestoreFailed Event for the first session', timeoutMs: 30_000 },
     );
     await clusterMade(client, app);
     const left = await namespaceNames(client, app);

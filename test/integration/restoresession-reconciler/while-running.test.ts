@@ -34,13 +34,19 @@ clusterTest(
     // The Job may have failed on its own a moment before it was deleted: either way the message says so.
     assert.match(c?.message ?? '', /(was deleted|failed) .*before the restore reported its components/);
     assert.match(c?.message ?? '', /create a new RestoreSession/);
-    const events = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(
-      K8S.events,
-      {
-        namespace,
+    // The Event is recorded just after the final status is written: it is waited for, not read once.
+    await waitFor(
+      async () => {
+        const events = await client.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(
+          K8S.events,
+          { namespace },
+        );
+        return events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'cut')
+          ? true
+          : undefined;
       },
+      { what: 'a RestoreFailed Event for session cut', timeoutMs: 30_000 },
     );
-    assert.ok(events.items.some((e) => e.reason === 'RestoreFailed' && e.regarding?.name === 'cut'));
   },
 );
 
