@@ -1,6 +1,6 @@
 // The runner against a stand-in restic (a shell script): environment, secret files, redaction,
 // cancellation, time limits and backend-outage detection. The real restic is exercised by
-// test/integration/restic-data-path.test.ts.
+// test/integration/restic-data-path/.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
