@@ -363,12 +363,18 @@ clusterTest(
         /set spec\.deletionPolicy to Delete to finish the deletion without removing data/,
       );
       assert.doesNotMatch(condition.message ?? '', /not-the-key/);
-      const warned = (await client.list<Obj>(K8S.events, { namespace })).items.some(
-        (e) =>
-          (e as { regarding?: { name?: string } }).regarding?.name === 'doomed' &&
-          (e as { reason?: string }).reason === 'RepositoryWipeOutFailed',
+      // The Warning Event is recorded just after the condition is written: it is waited for, not read once.
+      await waitFor(
+        async () =>
+          (await client.list<Obj>(K8S.events, { namespace })).items.some(
+            (e) =>
+              (e as { regarding?: { name?: string } }).regarding?.name === 'doomed' &&
+              (e as { reason?: string }).reason === 'RepositoryWipeOutFailed',
+          )
+            ? true
+            : undefined,
+        { what: 'a Warning Event saying the WipeOut of Repository doomed failed', timeoutMs: 30_000 },
       );
-      assert.ok(warned, 'a Warning Event says the WipeOut failed');
       const repo = await client.get<Obj>(KUBESTASH.repositories, 'doomed', namespace);
       assert.deepEqual(repo.metadata?.finalizers, ['kubestash.com/cleanup']);
 

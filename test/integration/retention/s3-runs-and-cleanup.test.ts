@@ -173,12 +173,20 @@ clusterTest(
     assert.match(stuck.c.message ?? '', /kubectl logs job\/cleanup-snapshot-/);
     assert.ok(stuck.s.metadata?.deletionTimestamp);
     assert.ok(stuck.s.metadata?.finalizers?.includes('kubestash.com/cleanup'));
-    const events = await client.list<Obj & { reason?: string; regarding?: { name?: string } }>(K8S.events, {
-      namespace,
-    });
-    assert.ok(
-      events.items.some((e) => e.reason === 'SnapshotCleanupJobFailed' && e.regarding?.name === victim),
-      'no Warning Event about the failed cleanup',
+    // The Warning Event is recorded just after the condition is written: it is waited for, not read once.
+    await waitFor(
+      async () => {
+        const events = await client.list<Obj & { reason?: string; regarding?: { name?: string } }>(
+          K8S.events,
+          { namespace },
+        );
+        return events.items.some(
+          (e) => e.reason === 'SnapshotCleanupJobFailed' && e.regarding?.name === victim,
+        )
+          ? true
+          : undefined;
+      },
+      { what: `a Warning Event about the failed cleanup of Snapshot ${victim}`, timeoutMs: 30_000 },
     );
     await client.patch(
       KUBESTASH.snapshots,
