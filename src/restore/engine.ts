@@ -63,6 +63,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   // The tree's items are only needed to plan; read and planned apart, they are freed before the writes.
   const { discovery, plan, dumpedTypes } = await readAndPlan(options, emit);
   plan.results.forEach(emit);
+  await options.onPlanned?.(plan.steps);
   let typeOf = kindIndex(discovery, dumpedTypes);
   const book = new OwnerBook(client, (g, k) => typeOf(g, k), signal);
 

@@ -120,6 +120,11 @@ export interface RestoreOptions {
   fieldManager?: string;
   /** Called once per object when its final result is known. */
   onResult?: (result: ObjectResult) => void;
+  /**
+   * Called once with the plan's steps (every object as it would be sent, in order) before anything is
+   * written; the restore waits for it. The CLI's `--dry-run-dir` writes them out from here.
+   */
+  onPlanned?: (steps: readonly PlanStep[]) => Promise<void>;
   signal?: AbortSignal;
 }
 

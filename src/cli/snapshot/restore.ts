@@ -19,6 +19,7 @@ export async function runRestore(
 ): Promise<void> {
   const summary = await withManifestTrees(ctx, flags, request.snapshot, request.dataDir, async (roots) => {
     const summaries: RestoreSummary[] = [];
+    const dryRunDir = request.dryRunDir;
     for (const root of roots) {
       summaries.push(
         await restore({
@@ -32,11 +33,13 @@ export async function runRestore(
           maxIterations: request.maxIterations,
           dryRun: request.dryRun,
           signal: ctx.signal,
+          ...(dryRunDir !== undefined && {
+            onPlanned: async (steps) => {
+              await writeDryRunFiles(steps, dryRunDir);
+            },
+          }),
         }),
       );
-      if (request.dryRunDir !== undefined) {
-        await writeDryRunFiles(ctx.client, root, request, request.dryRunDir, ctx.signal);
-      }
     }
     return merge(summaries);
   });
