@@ -1,7 +1,9 @@
 // The shape in which a dumped object is sent back: what the server sets removed, what ties it to the
 // source cluster (bound volumes, cluster IPs, issued tokens, the node it ran on) removed so the new cluster
 // assigns it afresh, owners set aside to be written with the new UIDs, and the namespace and storage-class
-// mappings applied. Pure: the input is never modified.
+// mappings applied. Pure: the input is never modified. The result shares with the input every subtree it
+// leaves as dumped (a ConfigMap's data, a custom resource's spec): only what a rule changes is copied, so
+// planning a large dump does not hold every object twice.
 //
 // Namespace mapping rewrites: `metadata.namespace`; a Namespace object's name (and its
 // `kubernetes.io/metadata.name` label, which the server keeps equal to the name); the `namespace` of
@@ -79,9 +81,8 @@ export function transformForRestore(
   type: ResourceType,
   options: TransformOptions = {},
 ): Transformed {
-  const o = structuredClone(input);
-  const meta: JsonObject = isObject(o.metadata) ? o.metadata : {};
-  o.metadata = meta;
+  const o: JsonObject = { ...input };
+  const meta = ownMetadata(o);
   const ownerRefs = meta.ownerReferences;
   for (const k of SERVER_METADATA) delete meta[k];
   dropAnnotations(meta, V2_DROPPED_ANNOTATIONS);
@@ -112,6 +113,27 @@ export function transformForRestore(
       labels[NAMESPACE_NAME_LABEL] = target;
   }
   return out;
+}
+
+/**
+ * Replaces `o.metadata` with a copy the rules may change: its own top level, labels and annotations (the
+ * maps the rules edit); `managedFields` and the rest are left shared, and the server-set ones dropped.
+ */
+function ownMetadata(o: JsonObject): JsonObject {
+  const meta: JsonObject = isObject(o.metadata) ? { ...o.metadata } : {};
+  if (isObject(meta.labels)) meta.labels = { ...meta.labels };
+  if (isObject(meta.annotations)) meta.annotations = { ...meta.annotations };
+  o.metadata = meta;
+  return meta;
+}
+
+/** Replaces `o[key]` with a deep copy the rules may change, and returns it (undefined when not an object). */
+function own(o: JsonObject, key: string): JsonObject | undefined {
+  const v = o[key];
+  if (!isObject(v)) return undefined;
+  const copy = structuredClone(v);
+  o[key] = copy;
+  return copy;
 }
 
 /**
@@ -146,18 +168,24 @@ function dropAnnotations(meta: JsonObject, names: readonly string[], prefix?: st
   if (Object.keys(annotations).length === 0) delete meta.annotations;
 }
 
-/** The per-Kind rules, applied to the copy `o` in place. */
+/**
+ * The per-Kind rules, applied to `o` in place: `o` and its metadata are the transform's own copies, and a
+ * rule that changes `spec` (or a binding's `subjects`) first makes that subtree its own.
+ */
 function kindRules(o: JsonObject, type: ResourceType, options: TransformOptions): void {
-  const spec = isObject(o.spec) ? o.spec : undefined;
   const meta = o.metadata as JsonObject;
   const classes = options.storageClassMappings;
-  if (isCore(type, 'Service') && spec) serviceRules(spec);
-  else if (isCore(type, 'PersistentVolumeClaim')) {
+  if (isCore(type, 'Service')) {
+    const spec = own(o, 'spec');
+    if (spec) serviceRules(spec);
+  } else if (isCore(type, 'PersistentVolumeClaim')) {
+    const spec = own(o, 'spec');
     // Bind afresh: the old volume is not there, or belongs to the source claim.
     if (spec) delete spec.volumeName;
     dropAnnotations(meta, PVC_BINDING_ANNOTATIONS, 'pv.kubernetes.io/');
     mapStorageClass(spec, meta, classes);
-  } else if (isCore(type, 'PersistentVolume') && spec) {
+  } else if (isCore(type, 'PersistentVolume') && isObject(o.spec)) {
+    const spec = own(o, 'spec') as JsonObject;
     const claim = spec.claimRef;
     if (isObject(claim)) {
       delete claim.uid;
@@ -173,13 +201,16 @@ function kindRules(o: JsonObject, type: ResourceType, options: TransformOptions)
       delete o.stringData;
       dropAnnotations(meta, [SA_UID_ANNOTATION]);
     }
-  } else if (isCore(type, 'Pod')) podRules(spec);
+  } else if (isCore(type, 'Pod')) podRules(own(o, 'spec'));
   else if (type.group === 'rbac.authorization.k8s.io' && /^(Cluster)?RoleBinding$/.test(type.kind))
     mapSubjects(o, options.namespaceMappings);
-  else if (type.group === 'batch' && type.kind === 'Job' && spec) jobRules(spec);
-  else if (type.group === 'apps' && type.kind === 'StatefulSet' && spec && classes)
+  else if (type.group === 'batch' && type.kind === 'Job' && isObject(o.spec))
+    jobRules(own(o, 'spec') as JsonObject);
+  else if (type.group === 'apps' && type.kind === 'StatefulSet' && isObject(o.spec) && classes) {
+    const spec = own(o, 'spec') as JsonObject;
     for (const t of Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [])
       if (isObject(t)) mapStorageClass(isObject(t.spec) ? t.spec : undefined, t.metadata, classes);
+  }
 }
 
 /**
@@ -240,7 +271,9 @@ function mapStorageClass(
 /** The namespace of ServiceAccount subjects (users and groups have none). */
 function mapSubjects(o: JsonObject, mappings: ReadonlyMap<string, string> | undefined): void {
   if (!mappings || !Array.isArray(o.subjects)) return;
-  for (const s of o.subjects)
+  const subjects = structuredClone(o.subjects);
+  o.subjects = subjects;
+  for (const s of subjects)
     if (isObject(s) && s.kind === 'ServiceAccount' && typeof s.namespace === 'string')
       s.namespace = mapped(mappings, s.namespace);
 }
