@@ -159,7 +159,42 @@ export async function dumpTo(dir: string): Promise<void> {
 }
 
 /** name → resourceVersion of every seeded object in `namespace`, and of the Namespace and the CRD. */
+interface Workload {
+  metadata?: { generation?: number };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number };
+}
+
+/** True once the controller has seen the workload's spec and reports every replica created. */
+const caughtUp = (o: Workload): boolean =>
+  o.status?.observedGeneration === o.metadata?.generation && o.status?.replicas === (o.spec?.replicas ?? 1);
+
+/**
+ * Resolves once the workload controllers are done writing the status of the namespace's Deployments and
+ * ReplicaSets (no kubelet runs here, so the Pods stay Pending and nothing changes after that); their own
+ * status writes would otherwise pass for writes of a restore.
+ */
+async function workloadsSettled(namespace: string): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const r of [R.deployments, R.replicaSets])
+        if (!(await client.list<Workload & { metadata?: object }>(r, { namespace })).items.every(caughtUp))
+          return undefined;
+      return true;
+    },
+    {
+      what: `the Deployments and ReplicaSets of ${namespace} to be caught up by their controllers`,
+      timeoutMs: 60_000,
+    },
+  );
+}
+
+/**
+ * The resourceVersion of every object of the namespace (and of the namespace and the CRD), read once the
+ * workload controllers have settled: equal maps before and after a restore mean the restore wrote nothing.
+ */
 export async function versions(namespace: string): Promise<Map<string, string>> {
+  await workloadsSettled(namespace);
   const out = new Map<string, string>();
   for (const r of NAMESPACED) {
     for (const o of (await client.list(r, { namespace })).items)
