@@ -99,13 +99,16 @@ export async function setup(
     },
     { what: `BackupConfiguration ${BC} Ready`, timeoutMs: 60_000 },
   );
-  // The runs triggered when the configuration first became Ready end before the ones created here.
+  // The runs triggered when the configuration first became Ready (one per session, created by a trigger
+  // Job a moment later) must exist and have ended before the ones created here: an empty list is not idle.
   await waitFor(
     async () => {
       const runs = await client.list<Obj>(KUBESTASH.backupSessions, { namespace });
-      const idle = runs.items.every((x) =>
-        ['Succeeded', 'Failed', 'Skipped'].includes(String(x.status?.phase)),
-      );
+      const sessions = new Set(runs.items.map((x) => (x.spec as { session?: string } | undefined)?.session));
+      const idle =
+        sessions.has('frequent') &&
+        sessions.has('broken') &&
+        runs.items.every((x) => ['Succeeded', 'Failed', 'Skipped'].includes(String(x.status?.phase)));
       if (idle) return true;
       throw new Error(runs.items.map((x) => `${x.metadata?.name}=${String(x.status?.phase)}`).join());
     },
