@@ -45,7 +45,7 @@ void describe('kubedump restore flags', () => {
       'storage-class-mappings': 'standard=fast, gp2=gp3',
       'namespace-mappings': 'demo-a=demo-a-copy',
       'max-iterations': '3',
-      'scratch-dir': '/scratch/work/',
+      'scratch-dir': '/kubestash-tmp/work/',
       'enable-cache': 'false',
     });
     assert.equal(r.snapshot, 'gcs-repository-cluster-resources-backup-frequent-backup-1725258000');
@@ -64,7 +64,7 @@ void describe('kubedump restore flags', () => {
     );
     assert.deepEqual([...r.namespaceMappings], [['demo-a', 'demo-a-copy']]);
     assert.equal(r.maxIterations, 3);
-    assert.equal(r.scratchDir, '/scratch/work');
+    assert.equal(r.scratchDir, '/kubestash-tmp/work');
     assert.equal(r.enableCache, false);
   });
 
