@@ -2,32 +2,10 @@
 // left untouched, a taken nodePort reassigned, and a second restore with overrideResources changes nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { restore } from '../../../src/restore/engine.ts';
-import type { RestoreOptions, RestoreSummary } from '../../../src/restore/types.ts';
-import {
-  COPY,
-  CRD_NAME,
-  FILTER,
-  GADGETS,
-  ID,
-  NODE_PORT,
-  NS,
-  R,
-  client,
-  find,
-  show,
-  usePrivateCluster,
-  versions,
-} from './fixture.ts';
-import { restoredFromDump } from './seed.ts';
+import { COPY, CRD_NAME, GADGETS, ID, NODE_PORT, NS, R, client, find, show, versions } from './fixture.ts';
+import { useRestoredCluster } from './seed.ts';
 
-let tree = '';
-usePrivateCluster(async () => {
-  tree = await restoredFromDump();
-});
-
-const run = (o: Partial<RestoreOptions> = {}): Promise<RestoreSummary> =>
-  restore({ client, root: tree, filter: FILTER, ...o });
+const { run } = useRestoredCluster();
 
 test('a restore into another namespace through the mapping leaves the original untouched and reassigns a taken nodePort', async () => {
   const before = await versions(NS);

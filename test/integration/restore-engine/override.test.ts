@@ -11,30 +11,10 @@ import { K8S } from '../../../src/api/resource-type.ts';
 import { renderYaml } from '../../../src/dump/render.ts';
 import type { KubeObject } from '../../../src/kube/types.ts';
 import { restore } from '../../../src/restore/engine.ts';
-import type { RestoreOptions, RestoreSummary } from '../../../src/restore/types.ts';
-import {
-  FILTER,
-  FROZEN,
-  ID,
-  NS,
-  PASSWORD,
-  R,
-  client,
-  find,
-  show,
-  tmp,
-  usePrivateCluster,
-  versions,
-} from './fixture.ts';
-import { restoredFromDump } from './seed.ts';
+import { FILTER, FROZEN, ID, NS, PASSWORD, R, client, find, show, tmp, versions } from './fixture.ts';
+import { useRestoredCluster } from './seed.ts';
 
-let tree = '';
-usePrivateCluster(async () => {
-  tree = await restoredFromDump();
-});
-
-const run = (o: Partial<RestoreOptions> = {}): Promise<RestoreSummary> =>
-  restore({ client, root: tree, filter: FILTER, ...o });
+const { run, tree } = useRestoredCluster();
 
 test('with overrideResources false every existing object is left untouched and reported AlreadyExists', async () => {
   const before = await versions(NS);
@@ -84,7 +64,7 @@ test('a dry run writes nothing and lists what would change, Secret values never 
 test('with overrideResources true changed objects are updated and an immutable-field change fails only that object', async () => {
   // The dump as if the frozen Secret had held another value: an immutable Secret cannot take it.
   const tampered = tmp();
-  cpSync(tree, tampered, { recursive: true });
+  cpSync(tree(), tampered, { recursive: true });
   const frozenFile = join(tampered, 'secrets', 'namespaces', NS, 'frozen.yaml');
   const frozen = parse(readFileSync(frozenFile, 'utf8')) as KubeObject & { data: Record<string, string> };
   const other = `other-${randomBytes(6).toString('hex')}`;

@@ -7,6 +7,7 @@ import { K8S } from '../../../src/api/resource-type.ts';
 import { waitFor } from '../../../src/devcluster/probe.ts';
 import type { KubeObject } from '../../../src/kube/types.ts';
 import { restore } from '../../../src/restore/engine.ts';
+import type { RestoreOptions, RestoreSummary } from '../../../src/restore/types.ts';
 import {
   CRD_NAME,
   FILTER,
@@ -22,6 +23,7 @@ import {
   dumpTo,
   show,
   tmp,
+  usePrivateCluster,
 } from './fixture.ts';
 
 const meta = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -189,4 +191,23 @@ export async function restoredFromDump(): Promise<string> {
   const summary = await restore({ client, root: tree, filter: FILTER });
   assert.equal(summary.counts.failed, 0, show(summary));
   return tree;
+}
+
+/**
+ * For a file whose tests work on the restored namespace: the private cluster, with the seeded namespace
+ * restored from its dump before the tests. `run` restores that dump again with the family's filter and the
+ * options given; `tree` is the dump's directory.
+ */
+export function useRestoredCluster(): {
+  run: (o?: Partial<RestoreOptions>) => Promise<RestoreSummary>;
+  tree: () => string;
+} {
+  let tree = '';
+  usePrivateCluster(async () => {
+    tree = await restoredFromDump();
+  });
+  return {
+    run: (o = {}) => restore({ client, root: tree, filter: FILTER, ...o }),
+    tree: () => tree,
+  };
 }
